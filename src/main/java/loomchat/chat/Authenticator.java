@@ -1,0 +1,140 @@
+package loomchat.chat;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Base64;
+import loomchat.db.Accounts;
+import loomchat.protocol.ErrorCode;
+import loomchat.protocol.ProtocolException;
+import loomchat.store.ChatStore;
+
+/**
+ * Registration, login by password or token, and logout.
+ *
+ * <p>A failed login says {@code bad_credentials} whatever the reason, and an unknown user costs
+ * the same hashing as a wrong password, so neither the answer nor its timing tells whether an
+ * account exists. Tokens are random, stored only as their SHA-256, and a token login costs one
+ * indexed lookup and no password hashing: it is how clients come back after a network flap.
+ */
+public final class Authenticator {
+    private static final int TOKEN_BYTES = 32;
+
+    /** A successful login: whose it is and the token (new for a password login, the same one for a token login). */
+    public record LoggedIn(String user, String token, byte[] tokenHash, boolean byToken) {
+    }
+
+    private final Accounts accounts;
+    private final ChatStore store;
+    private final PasswordHasher hasher;
+    private final long tokenTtlMillis;
+    private final SecureRandom random = new SecureRandom();
+    private final byte[] decoySalt;
+    private final byte[] decoyHash;
+
+    public Authenticator(Accounts accounts, ChatStore store, PasswordHasher hasher, Duration tokenTtl) {
+        this.accounts = accounts;
+        this.store = store;
+        this.hasher = hasher;
+        this.tokenTtlMillis = tokenTtl.toMillis();
+        this.decoySalt = hasher.newSalt();
+        this.decoyHash = new byte[PasswordHasher.HASH_BITS / 8];
+    }
+
+    public void register(String requestId, String user, String password) throws ProtocolException {
+        byte[] salt = hasher.newSalt();
+        byte[] hash = hasher.hash(password, salt, hasher.iterations());
+        try {
+            if (!accounts.insertUser(user, salt, hash, hasher.iterations(), System.currentTimeMillis())) {
+                throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
+            }
+        } catch (SQLException e) {
+            throw internal(requestId, e);
+        }
+        store.addUser(user, 0, 0);
+    }
+
+    public LoggedIn loginWithPassword(String requestId, String user, String password) throws ProtocolException {
+        Accounts.Credentials cred;
+        try {
+            cred = accounts.credentials(user);
+        } catch (SQLException e) {
+            throw internal(requestId, e);
+        }
+        if (cred == null) {
+            hasher.hash(password, decoySalt, hasher.iterations()); // same cost as a real check
+            PasswordHasher.same(decoyHash, decoyHash);
+            throw badCredentials(requestId);
+        }
+        if (!PasswordHasher.same(cred.hash(), hasher.hash(password, cred.salt(), cred.iterations()))) {
+            throw badCredentials(requestId);
+        }
+        String token = newToken();
+        byte[] tokenHash = sha256(token);
+        try {
+            accounts.insertToken(tokenHash, user, System.currentTimeMillis() + tokenTtlMillis);
+        } catch (SQLException e) {
+            throw internal(requestId, e);
+        }
+        return new LoggedIn(user, token, tokenHash, false);
+    }
+
+    public LoggedIn loginWithToken(String requestId, String user, String token) throws ProtocolException {
+        byte[] tokenHash = sha256(token);
+        Accounts.TokenOwner owner;
+        try {
+            owner = accounts.tokenOwner(tokenHash);
+        } catch (SQLException e) {
+            throw internal(requestId, e);
+        }
+        if (owner == null || !owner.user().equals(user) || owner.expires() < System.currentTimeMillis()) {
+            throw badCredentials(requestId);
+        }
+        return new LoggedIn(user, token, tokenHash, true);
+    }
+
+    /** Revokes a token: it no longer logs anyone in. */
+    public void revoke(String requestId, byte[] tokenHash) throws ProtocolException {
+        try {
+            accounts.deleteToken(tokenHash);
+        } catch (SQLException e) {
+            throw internal(requestId, e);
+        }
+    }
+
+    /** Whose a bearer token is, or null if it is unknown or expired (used by the HTTP side). */
+    public String tokenUser(String token) {
+        try {
+            Accounts.TokenOwner owner = accounts.tokenOwner(sha256(token));
+            return owner == null || owner.expires() < System.currentTimeMillis() ? null : owner.user();
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    private String newToken() {
+        byte[] b = new byte[TOKEN_BYTES];
+        random.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    private static ProtocolException badCredentials(String requestId) {
+        return new ProtocolException(ErrorCode.BAD_CREDENTIALS, requestId, "wrong user, password or token");
+    }
+
+    static ProtocolException internal(String requestId, Exception e) {
+        System.getLogger(Authenticator.class.getName())
+                .log(System.Logger.Level.WARNING, "database error: {0}", e.toString());
+        return new ProtocolException(ErrorCode.INTERNAL, requestId, "the server could not complete this; try again");
+    }
+}

@@ -1,0 +1,90 @@
+package loomchat.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import loomchat.config.Config;
+import loomchat.config.ConfigException;
+import loomchat.config.ConfigLoader;
+import loomchat.server.ChatServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * {@code loomchat serve}: loads the settings, starts the server, prints
+ * {@code listening chat=<port> http=<port>} once ready, and runs until SIGTERM or SIGINT,
+ * on which it shuts down cleanly (every acknowledged message on disk) and exits 0.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the chat server.")
+public final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--config", description = "YAML settings file (default: ./config.yaml if present)")
+    Path config;
+
+    @Option(names = "--port", description = "chat port; 0 = any free port")
+    Integer port;
+
+    @Option(names = "--http-port", description = "HTTP port (media, /health, /metrics); 0 = any free port")
+    Integer httpPort;
+
+    @Option(names = "--data-dir", description = "directory for the database files and media")
+    Path dataDir;
+
+    @Option(names = "--db-url", description = "JDBC URL of the database (default: H2 files under the data dir)")
+    String dbUrl;
+
+    @Option(names = "--set", description = "any other setting, as key=value (repeatable)")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Config cfg;
+        try {
+            cfg = ConfigLoader.load(configFile(), overrides());
+        } catch (ConfigException e) {
+            System.err.println("loomchat: bad configuration: " + e.getMessage());
+            return 2;
+        }
+        ChatServer server;
+        try {
+            server = ChatServer.start(cfg);
+        } catch (Exception e) {
+            System.err.println("loomchat: cannot start: " + e.getMessage());
+            return 1;
+        }
+        Signal.handle(new Signal("TERM"), s -> stopAndExit(server));
+        Signal.handle(new Signal("INT"), s -> stopAndExit(server));
+        System.out.println("listening chat=" + server.port() + " http=" + server.httpPort());
+        System.out.flush();
+        server.awaitClose();
+        return 0;
+    }
+
+    private static void stopAndExit(ChatServer server) {
+        server.close();
+        System.exit(0);
+    }
+
+    private Path configFile() {
+        if (config != null) return config;
+        Path local = Path.of("config.yaml");
+        return Files.isRegularFile(local) ? local : null;
+    }
+
+    private Map<String, Object> overrides() {
+        Map<String, Object> o = new LinkedHashMap<>(settings);
+        if (port != null) o.put("port", port);
+        if (httpPort != null) o.put("http_port", httpPort);
+        if (dataDir != null) o.put("data_dir", dataDir.toString());
+        if (dbUrl != null) o.put("db_url", dbUrl);
+        return o;
+    }
+
+    /** Whether these arguments run a server, which must outlive {@code main}. */
+    static boolean keepsRunning(String[] args) {
+        return args.length > 0 && args[0].equals("serve");
+    }
+}

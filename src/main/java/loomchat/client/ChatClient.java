@@ -1,0 +1,589 @@
+package loomchat.client;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+import loomchat.protocol.ClientFrame;
+import loomchat.protocol.ClientFrame.TypingState;
+import loomchat.protocol.ErrorCode;
+import loomchat.protocol.FrameCodec;
+import loomchat.protocol.LineReader;
+import loomchat.protocol.ProtocolException;
+import loomchat.protocol.ServerFrame;
+import loomchat.protocol.ServerFrame.InboxItem;
+import loomchat.protocol.ServerFrame.Reply;
+
+/**
+ * One connection to a loomchat server, with the protocol's requests as methods.
+ *
+ * <p>A single virtual thread reads and decodes what the server sends: replies complete the
+ * future of their request, inbox items go to {@link #onItem}, everything else to
+ * {@link #onEvent}. Callers write on their own thread, under a lock, so a client costs one
+ * parked virtual thread and a few small buffers however many messages it handles, which is
+ * what lets a load generator run thousands of them.
+ *
+ * <p>Inbox items are acknowledged cumulatively by default ({@link #autoAck}): after the
+ * listener has seen an item, the client acks the highest {@code seq} once it has drained what
+ * the socket has already delivered, so a burst of a thousand items costs one ack, not a
+ * thousand. Set the listeners before {@link #login}: the server starts pushing as soon as the
+ * login succeeds, and an item acked with no listener set is gone.
+ *
+ * <p>Listeners and the futures' dependent stages run on the reader thread. They must not wait
+ * for a reply (a blocking call there would wait for the very thread that has to read it), so
+ * the blocking methods refuse to run on it; the asynchronous ones and the fire-and-forget
+ * frames ({@link #ack}, {@link #read}, {@link #typing}) are fine.
+ */
+public final class ChatClient implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ChatClient.class.getName());
+
+    /**
+     * The longest line accepted from the server. Larger than the server's own limit on what it
+     * accepts, because a pushed message wraps a body of up to that limit in more fields.
+     */
+    public static final int MAX_INCOMING_FRAME = 1 << 20;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Acks at least this often in a steady stream, when the socket never runs dry. */
+    private static final int ACK_EVERY = 256;
+    private static final int WRITE_BUFFER = 4096;
+
+    /** One codec for every client of the process: it is thread-safe and not cheap to build. */
+    private static final FrameCodec CODEC = new FrameCodec(MAX_INCOMING_FRAME);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Consumer<InboxItem> NO_ITEMS = item -> { };
+    private static final Consumer<ServerFrame> NO_EVENTS = event -> { };
+
+    private final Socket socket;
+    private final String peer;
+    private final LineReader lines;
+    private final OutputStream out;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ServerFrame.Welcome welcome;
+
+    /**
+     * Request ids must differ from those of earlier connections of the same user: the server
+     * treats a repeated send id as a retry and delivers nothing new. Hence a random prefix.
+     */
+    private final String idPrefix;
+    private final AtomicLong nextId = new AtomicLong();
+    private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    /** Null while open; set once, by whoever closes first, to the reason, which late requests fail with. */
+    private final AtomicReference<ChatException> closeCause = new AtomicReference<>();
+    private final Thread reader;
+
+    // Set by the application on any thread, read by the reader thread.
+    private volatile Consumer<InboxItem> itemListener = NO_ITEMS;
+    private volatile Consumer<ServerFrame> eventListener = NO_EVENTS;
+    private volatile Runnable closeListener = () -> { };
+    private volatile boolean autoAck = true;
+    private volatile Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private volatile String user;
+    /** The last error the server sent without an id: it usually explains the close that follows. */
+    private volatile ServerFrame.Error serverError;
+
+    // Only the reader thread touches these.
+    private long highestSeen;
+    private long lastAcked;
+    private int unacked;
+
+    /** Wraps a connected socket and reads the server's greeting; the reader thread is not started yet. */
+    private ChatClient(Socket socket, String peer) throws IOException {
+        this.socket = socket;
+        this.peer = peer;
+        this.out = new BufferedOutputStream(socket.getOutputStream(), WRITE_BUFFER);
+        this.lines = new LineReader(new AckingInput(socket.getInputStream()), MAX_INCOMING_FRAME);
+        this.idPrefix = Long.toString(RANDOM.nextLong() >>> 1, 36) + "-";
+        this.welcome = readWelcome();
+        this.reader = Thread.ofVirtual().name("loomchat-client " + peer).unstarted(this::readLoop);
+    }
+
+    /** Connects over plain TCP and waits for the server's {@code welcome}. */
+    public static ChatClient connect(String host, int port) throws IOException {
+        return connect(host, port, null, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    /**
+     * Connects, over TLS when {@code tls} is not null, and waits for the server's
+     * {@code welcome}; {@code connectTimeout} bounds the TCP connect, the handshake and the
+     * wait for the welcome, each.
+     *
+     * @throws IOException if the server cannot be reached or does not greet like a loomchat server
+     */
+    public static ChatClient connect(String host, int port, SSLSocketFactory tls, Duration connectTimeout)
+            throws IOException {
+        int timeoutMillis = Math.toIntExact(connectTimeout.toMillis());
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true); // frames are small and someone is waiting for each one
+            socket.connect(new InetSocketAddress(host, port), timeoutMillis);
+            socket.setSoTimeout(timeoutMillis);
+            if (tls != null) {
+                SSLSocket secure = (SSLSocket) tls.createSocket(socket, host, port, true);
+                secure.startHandshake();
+                socket = secure;
+            }
+            ChatClient client = new ChatClient(socket, host + ":" + port);
+            socket.setSoTimeout(0); // from now on silence is normal: the server's idle timeout rules
+            client.reader.start();
+            return client;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(socket);
+            throw e;
+        }
+    }
+
+    private ServerFrame.Welcome readWelcome() throws IOException {
+        if (lines.next() != LineReader.Line.FRAME) {
+            throw new IOException(peer + " closed the connection or sent an overlong line instead of a welcome");
+        }
+        try {
+            if (CODEC.decodeServer(lines.buffer(), lines.offset(), lines.length()) instanceof ServerFrame.Welcome w) {
+                return w;
+            }
+        } catch (ProtocolException | RuntimeException e) {
+            throw new IOException(peer + " sent an unreadable first frame: " + e.getMessage(), e);
+        }
+        throw new IOException(peer + " did not start with a welcome frame");
+    }
+
+    // ---------------------------------------------------------------- configuration
+
+    /** The server's greeting: its name, protocol version and frame limit. */
+    public ServerFrame.Welcome welcome() {
+        return welcome;
+    }
+
+    /** Where inbox items (messages, receipts, group events) go; set it before {@link #login}. */
+    public ChatClient onItem(Consumer<InboxItem> listener) {
+        this.itemListener = Objects.requireNonNull(listener);
+        return this;
+    }
+
+    /** Where presence, typing notices and errors that answer no request (e.g. {@code session_replaced}) go. */
+    public ChatClient onEvent(Consumer<ServerFrame> listener) {
+        this.eventListener = Objects.requireNonNull(listener);
+        return this;
+    }
+
+    /** Runs once when the connection ends, whoever ended it. */
+    public ChatClient onClose(Runnable listener) {
+        this.closeListener = Objects.requireNonNull(listener);
+        return this;
+    }
+
+    /** Whether the client acks inbox items itself after the listener saw them (default true). */
+    public ChatClient autoAck(boolean enabled) {
+        this.autoAck = enabled;
+        return this;
+    }
+
+    /** How long the blocking methods wait for a reply (default 30 s). */
+    public ChatClient requestTimeout(Duration timeout) {
+        this.requestTimeout = Objects.requireNonNull(timeout);
+        return this;
+    }
+
+    /** The user this connection logged in as, or null before a successful login. */
+    public String user() {
+        return user;
+    }
+
+    public boolean isOpen() {
+        return closeCause.get() == null;
+    }
+
+    /** Why the connection ended (its code set if the server said why), or null while it is open. */
+    public ChatException closeCause() {
+        return closeCause.get();
+    }
+
+    /** A request id unique to this connection, for building requests by hand (e.g. a send to retry). */
+    public String nextId() {
+        return idPrefix + nextId.incrementAndGet();
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /**
+     * Sends a request; the future completes with its reply, which may be an {@code error}
+     * reply: only a lost connection or an unsendable frame completes it exceptionally.
+     */
+    public CompletableFuture<Reply> request(ClientFrame.Request request) {
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
+        byte[] line = CODEC.encode(request);
+        if (line.length - 1 > welcome.maxFrameBytes()) {
+            reply.completeExceptionally(new ChatException(ErrorCode.FRAME_TOO_LARGE,
+                    "the frame has " + (line.length - 1) + " bytes; the server takes " + welcome.maxFrameBytes()));
+            return reply;
+        }
+        if (pending.putIfAbsent(request.id(), reply) != null) {
+            reply.completeExceptionally(new IllegalArgumentException("request id " + request.id() + " is in flight"));
+            return reply;
+        }
+        // Registered before the check: either shutdown() sees this future or we see it closed.
+        if (!isOpen()) {
+            pending.remove(request.id(), reply);
+            reply.completeExceptionally(closedException());
+            return reply;
+        }
+        try {
+            write(line);
+        } catch (IOException e) {
+            pending.remove(request.id(), reply);
+            reply.completeExceptionally(new ChatException(null, "could not write to " + peer, e));
+            shutdown(new ChatException(null, "write to " + peer + " failed: " + e.getMessage(), e));
+        }
+        return reply;
+    }
+
+    /** Creates the account; throws {@link ChatException} ({@code user_exists}, {@code invalid}) if refused. */
+    public void register(String user, String password) {
+        call(new ClientFrame.Register(nextId(), user, password), ServerFrame.Ok.class);
+    }
+
+    /** Logs in with a password; the server then pushes every unacknowledged inbox item. */
+    public ServerFrame.LoginOk login(String user, String password) {
+        return loggedIn(user, call(new ClientFrame.Login(nextId(), user, password, null),
+                ServerFrame.LoginOk.class));
+    }
+
+    /** Logs in with the token of an earlier login: the cheap way back after a network flap. */
+    public ServerFrame.LoginOk loginWithToken(String user, String token) {
+        return loggedIn(user, call(new ClientFrame.Login(nextId(), user, null, token),
+                ServerFrame.LoginOk.class));
+    }
+
+    private ServerFrame.LoginOk loggedIn(String user, ServerFrame.LoginOk ok) {
+        this.user = user;
+        return ok;
+    }
+
+    /** Sends a message to one user; the future completes when the server holds it safely. */
+    public CompletableFuture<ServerFrame.SendOk> send(String to, String body) {
+        return send(new ClientFrame.Send(nextId(), to, null, body, null));
+    }
+
+    /** Sends a message to every other member of a group. */
+    public CompletableFuture<ServerFrame.SendOk> sendToGroup(String group, String body) {
+        return send(new ClientFrame.Send(nextId(), null, group, body, null));
+    }
+
+    /**
+     * Sends a message built by hand (with media, or a fixed id to retry a send whose reply was
+     * lost); a null id is replaced by a fresh one.
+     */
+    public CompletableFuture<ServerFrame.SendOk> send(ClientFrame.Send send) {
+        ClientFrame.Send withId = send.id() != null ? send
+                : new ClientFrame.Send(nextId(), send.to(), send.group(), send.body(), send.media());
+        return typed(withId, ServerFrame.SendOk.class);
+    }
+
+    /** Revokes this session's token; the server then closes the connection, and so does the client. */
+    public void logout() {
+        try {
+            call(new ClientFrame.Logout(nextId()), ServerFrame.Ok.class);
+        } finally {
+            close();
+        }
+    }
+
+    /** Pings the server (allowed before login) and returns the round trip time. */
+    public Duration ping() {
+        long start = System.nanoTime();
+        call(new ClientFrame.Ping(nextId()), ServerFrame.Pong.class);
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** Asks for {@code user}'s presence now and on every change; it arrives through {@link #onEvent}. */
+    public void subscribe(String user) {
+        call(new ClientFrame.Subscribe(nextId(), user), ServerFrame.Ok.class);
+    }
+
+    public void unsubscribe(String user) {
+        call(new ClientFrame.Unsubscribe(nextId(), user), ServerFrame.Ok.class);
+    }
+
+    /** Creates a group with the caller as admin and returns its id. */
+    public String groupCreate(String name, List<String> members) {
+        return call(new ClientFrame.GroupCreate(nextId(), name, List.copyOf(members)),
+                ServerFrame.GroupCreated.class).group();
+    }
+
+    public void groupAdd(String group, List<String> users) {
+        call(new ClientFrame.GroupAdd(nextId(), group, List.copyOf(users)), ServerFrame.Ok.class);
+    }
+
+    public void groupRemove(String group, List<String> users) {
+        call(new ClientFrame.GroupRemove(nextId(), group, List.copyOf(users)), ServerFrame.Ok.class);
+    }
+
+    public void groupLeave(String group) {
+        call(new ClientFrame.GroupLeave(nextId(), group), ServerFrame.Ok.class);
+    }
+
+    public ServerFrame.GroupInfo groupInfo(String group) {
+        return call(new ClientFrame.GroupInfoRequest(nextId(), group), ServerFrame.GroupInfo.class);
+    }
+
+    /** The groups the caller is a member of. */
+    public List<ServerFrame.GroupSummary> groups() {
+        return call(new ClientFrame.GroupsRequest(nextId()), ServerFrame.GroupList.class).groups();
+    }
+
+    // ---------------------------------------------------------------- fire and forget
+
+    // These return false, rather than throw, when the connection is already closed: a listener
+    // racing with close() is normal, and the contract covers the loss (unacked items come again).
+
+    /**
+     * Acknowledges every inbox item up to {@code seq}; only needed with {@code autoAck(false)}.
+     *
+     * @return false if the connection was closed and nothing was sent
+     */
+    public boolean ack(long seq) {
+        return fire(new ClientFrame.Ack(seq));
+    }
+
+    /** Tells the sender of a received message that it was read; false if the connection was closed. */
+    public boolean read(String msgId) {
+        return fire(new ClientFrame.Read(msgId));
+    }
+
+    /** Shows or hides "typing…" at one user; false if the connection was closed. */
+    public boolean typing(String to, TypingState state) {
+        return fire(new ClientFrame.Typing(to, null, state));
+    }
+
+    /** Shows or hides "typing…" in a group; false if the connection was closed. */
+    public boolean typingInGroup(String group, TypingState state) {
+        return fire(new ClientFrame.Typing(null, group, state));
+    }
+
+    private boolean fire(ClientFrame frame) {
+        if (!isOpen()) return false;
+        try {
+            write(CODEC.encode(frame));
+            return true;
+        } catch (IOException e) {
+            shutdown(new ChatException(null, "write to " + peer + " failed: " + e.getMessage(), e));
+            return false;
+        }
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    /** Closes the connection; pending requests fail with {@link ChatException}. Idempotent. */
+    @Override
+    public void close() {
+        shutdown(new ChatException(null, "the client closed the connection"));
+        if (reader != Thread.currentThread() && reader.isAlive()) {
+            try {
+                reader.join(Duration.ofSeconds(1)); // so that a test sees onClose has run once close() returns
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void shutdown(ChatException cause) {
+        if (!isOpen()) return;
+        ServerFrame.Error said = serverError;
+        ChatException reason = said == null ? cause
+                : new ChatException(said.code(), said.message() == null ? cause.getMessage() : said.message(), cause);
+        if (!closeCause.compareAndSet(null, reason)) return;
+        closeQuietly(socket);
+        for (String id : pending.keySet()) {
+            CompletableFuture<Reply> f = pending.remove(id);
+            if (f != null) f.completeExceptionally(reason);
+        }
+        try {
+            closeListener.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "onClose listener failed", e);
+        }
+    }
+
+    private ChatException closedException() {
+        ChatException cause = closeCause.get();
+        return cause != null ? cause : new ChatException(null, "the connection to " + peer + " is closed");
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the socket failed", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- the reader thread
+
+    private void readLoop() {
+        ChatException cause = new ChatException(null, peer + " closed the connection");
+        try {
+            while (true) {
+                LineReader.Line line = lines.next();
+                if (line == LineReader.Line.EOF) break;
+                if (line == LineReader.Line.TOO_LONG) {
+                    LOG.log(System.Logger.Level.WARNING, "{0} sent a line over {1} bytes; closing", peer,
+                            MAX_INCOMING_FRAME);
+                    cause = new ChatException(ErrorCode.FRAME_TOO_LARGE, "the server sent an overlong line");
+                    break;
+                }
+                ServerFrame frame;
+                try {
+                    frame = CODEC.decodeServer(lines.buffer(), lines.offset(), lines.length());
+                } catch (ProtocolException | RuntimeException e) {
+                    // A newer server may send frames this version does not know: skip, do not die.
+                    LOG.log(System.Logger.Level.DEBUG, "skipping a frame from {0}: {1}", peer, e.getMessage());
+                    continue;
+                }
+                dispatch(frame);
+            }
+        } catch (SocketException e) {
+            if (isOpen()) cause = new ChatException(null, "connection to " + peer + " lost: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            if (isOpen()) {
+                LOG.log(System.Logger.Level.WARNING, "reading from " + peer + " failed", e);
+                cause = new ChatException(null, "reading from " + peer + " failed: " + e.getMessage(), e);
+            }
+        } finally {
+            shutdown(cause);
+        }
+    }
+
+    private void dispatch(ServerFrame frame) throws IOException {
+        switch (frame) {
+            case InboxItem item -> deliver(item);
+            case ServerFrame.Error e when e.id() == null -> {
+                serverError = e;
+                event(e);
+            }
+            case Reply reply -> {
+                CompletableFuture<Reply> f = pending.remove(reply.id());
+                if (f != null) {
+                    f.complete(reply);
+                } else {
+                    LOG.log(System.Logger.Level.DEBUG, "reply to unknown request {0}", reply.id());
+                }
+            }
+            default -> event(frame);
+        }
+    }
+
+    private void deliver(InboxItem item) throws IOException {
+        try {
+            itemListener.accept(item);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "onItem listener failed on seq " + item.seq(), e);
+        }
+        if (item.seq() > highestSeen) highestSeen = item.seq();
+        if (++unacked >= ACK_EVERY) ackBeforeWaiting();
+    }
+
+    private void event(ServerFrame frame) {
+        try {
+            eventListener.accept(frame);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "onEvent listener failed", e);
+        }
+    }
+
+    /** Called on the reader thread when it has handled everything received so far. */
+    private void ackBeforeWaiting() throws IOException {
+        unacked = 0;
+        if (!autoAck || highestSeen <= lastAcked || !isOpen()) return;
+        lastAcked = highestSeen;
+        write(CODEC.encode(new ClientFrame.Ack(highestSeen)));
+    }
+
+    /** The socket's input, which sends the pending ack whenever the reader is about to wait for more. */
+    private final class AckingInput extends FilterInputStream {
+        AckingInput(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (available() == 0) ackBeforeWaiting();
+            return super.read(b, off, len);
+        }
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    private void write(byte[] line) throws IOException {
+        writeLock.lock();
+        try {
+            out.write(line);
+            out.flush();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- futures
+
+    /** The request's reply as the expected {@code ok} shape; an {@code error} reply becomes a {@link ChatException}. */
+    private <T extends Reply> CompletableFuture<T> typed(ClientFrame.Request request, Class<T> type) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        request(request).whenComplete((reply, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else if (reply instanceof ServerFrame.Error e) {
+                result.completeExceptionally(new ChatException(e.code(), e.message()));
+            } else if (type.isInstance(reply)) {
+                result.complete(type.cast(reply));
+            } else {
+                result.completeExceptionally(new ChatException(null, "expected " + type.getSimpleName()
+                        + " but the server replied " + reply));
+            }
+        });
+        return result;
+    }
+
+    /** Sends a request and waits for its reply, at most {@link #requestTimeout}. */
+    private <T extends Reply> T call(ClientFrame.Request request, Class<T> type) {
+        if (Thread.currentThread() == reader) {
+            throw new IllegalStateException("a blocking call on the reader thread would wait for itself; "
+                    + "use the asynchronous form in listeners");
+        }
+        CompletableFuture<T> future = typed(request, type);
+        Duration timeout = requestTimeout;
+        try {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ChatException c) throw new ChatException(c);
+            throw new ChatException(null, e.getCause().toString(), e.getCause());
+        } catch (TimeoutException e) {
+            pending.remove(request.id()); // a reply that comes later is logged and dropped
+            throw new ChatException(null, "no reply from " + peer + " within " + timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChatException(null, "interrupted while waiting for " + peer);
+        }
+    }
+}

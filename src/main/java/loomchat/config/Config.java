@@ -1,0 +1,49 @@
+package loomchat.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Every setting of a loomchat server, already checked; see {@code config.yaml} for what each means.
+ *
+ * @param dbUrl a JDBC URL, or null for the embedded H2 database under {@code dataDir}
+ */
+public record Config(
+        String serverName,
+        String bind,
+        int port,
+        int httpPort,
+        Path dataDir,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        int dbPoolSize,
+        int partitions,
+        int commitLanes,
+        Duration groupCommitDelay,
+        int groupCommitMaxBatch,
+        int commitQueueCapacity,
+        int maxFrameBytes,
+        int maxBadFrames,
+        Duration idleTimeout,
+        Duration loginTimeout,
+        int outboxCapacity,
+        int maxInboxItems,
+        int maxConnections,
+        int passwordIterations,
+        int hashConcurrency,
+        Duration tokenTtl,
+        int sendKeysPerUser,
+        Duration sendKeyTtl,
+        int maxGroupSize,
+        Duration mediaTtl,
+        long maxMediaBytes) {
+
+    /** The JDBC URL actually used: the configured one, or an H2 file under the data directory. */
+    public String jdbcUrl() {
+        if (dbUrl != null) return dbUrl;
+        // WRITE_DELAY=0: a committed transaction reaches the file before commit() returns, so an
+        // `ok` survives kill -9 of the process (group commit keeps the number of commits small).
+        return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("loomchat") + ";WRITE_DELAY=0";
+    }
+}

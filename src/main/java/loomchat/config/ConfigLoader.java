@@ -1,0 +1,201 @@
+package loomchat.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a {@link Config} from defaults, an optional YAML file and overrides, in that order.
+ *
+ * <p>Every key is checked: an unknown key is refused (a typo should not silently fall back to a
+ * default), and a bad value stops the start with a message naming the key. Durations are written
+ * as a number with a unit: {@code 5ms}, {@code 300s}, {@code 30m}, {@code 24h}, {@code 30d}.
+ */
+public final class ConfigLoader {
+    private static final Pattern DURATION = Pattern.compile("^(\\d+)\\s*(ms|s|m|h|d)$");
+
+    /** Built-in defaults; config.yaml at the project root documents the same keys. */
+    private static final Map<String, Object> DEFAULTS = defaults();
+
+    private static Map<String, Object> defaults() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("server_name", "loomchat");
+        d.put("bind", "0.0.0.0");
+        d.put("port", 7070);
+        d.put("http_port", 7071);
+        d.put("data_dir", "./data");
+        d.put("db_url", "");
+        d.put("db_user", "sa");
+        d.put("db_password", "");
+        d.put("db_pool_size", 8);
+        d.put("partitions", 64);
+        d.put("commit_lanes", 2);
+        d.put("group_commit_delay", "4ms");
+        d.put("group_commit_max_batch", 4096);
+        d.put("commit_queue_capacity", 65536);
+        d.put("max_frame_bytes", 65536);
+        d.put("max_bad_frames", 10);
+        d.put("idle_timeout", "300s");
+        d.put("login_timeout", "30s");
+        d.put("outbox_capacity", 256);
+        d.put("max_inbox_items", 100_000);
+        d.put("max_connections", 100_000);
+        d.put("password_iterations", 600_000);
+        d.put("hash_concurrency", Math.max(1, Runtime.getRuntime().availableProcessors()));
+        d.put("token_ttl", "30d");
+        d.put("send_keys_per_user", 10_000);
+        d.put("send_key_ttl", "24h");
+        d.put("max_group_size", 1024);
+        d.put("media_ttl", "30d");
+        d.put("max_media_bytes", 16L * 1024 * 1024);
+        return Map.copyOf(d);
+    }
+
+    private ConfigLoader() {
+    }
+
+    /** The keys a config file may use. */
+    public static Set<String> keys() {
+        return DEFAULTS.keySet();
+    }
+
+    /**
+     * Loads settings.
+     *
+     * @param file a YAML file, or null for defaults only
+     * @param overrides keys to values (strings or numbers) that win over the file, e.g. from flags
+     */
+    public static Config load(Path file, Map<String, ?> overrides) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode merged = json.valueToTree(DEFAULTS);
+        if (file != null) {
+            JsonNode fromFile;
+            try {
+                fromFile = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
+            } catch (IOException e) {
+                throw new ConfigException(file + ": cannot read: " + e.getMessage());
+            }
+            if (fromFile != null && !fromFile.isNull() && !fromFile.isMissingNode()) {
+                if (!fromFile.isObject()) throw new ConfigException(file + ": must be a map of settings");
+                merge(merged, fromFile, file.toString());
+            }
+        }
+        merge(merged, json.valueToTree(overrides), "override");
+        return build(merged);
+    }
+
+    /** Settings from defaults and the given overrides only: what tests use. */
+    public static Config of(Map<String, ?> overrides) {
+        return load(null, overrides);
+    }
+
+    private static void merge(ObjectNode into, JsonNode from, String source) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!DEFAULTS.containsKey(e.getKey())) {
+                throw new ConfigException(source + ": unknown key '" + e.getKey() + "' (known: "
+                        + String.join(", ", new java.util.TreeSet<>(DEFAULTS.keySet())) + ")");
+            }
+            if (!e.getValue().isNull()) into.set(e.getKey(), e.getValue());
+        }
+    }
+
+    private static Config build(ObjectNode n) {
+        String dbUrl = text(n, "db_url");
+        return new Config(
+                nonEmpty(n, "server_name"),
+                nonEmpty(n, "bind"),
+                integer(n, "port", 0, 65535),
+                integer(n, "http_port", 0, 65535),
+                Path.of(nonEmpty(n, "data_dir")),
+                dbUrl.isBlank() ? null : dbUrl,
+                text(n, "db_user"),
+                text(n, "db_password"),
+                integer(n, "db_pool_size", 2, 256),
+                integer(n, "partitions", 1, 65536),
+                integer(n, "commit_lanes", 1, 64),
+                duration(n, "group_commit_delay", Duration.ZERO, Duration.ofSeconds(1)),
+                integer(n, "group_commit_max_batch", 1, 1_000_000),
+                integer(n, "commit_queue_capacity", 16, 10_000_000),
+                integer(n, "max_frame_bytes", 1024, 16 * 1024 * 1024),
+                integer(n, "max_bad_frames", 1, 1_000_000),
+                duration(n, "idle_timeout", Duration.ofSeconds(1), Duration.ofDays(1)),
+                duration(n, "login_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
+                integer(n, "outbox_capacity", 8, 1_000_000),
+                integer(n, "max_inbox_items", 16, 100_000_000),
+                integer(n, "max_connections", 1, 10_000_000),
+                integer(n, "password_iterations", 1, 100_000_000),
+                integer(n, "hash_concurrency", 1, 1024),
+                duration(n, "token_ttl", Duration.ofSeconds(1), Duration.ofDays(3650)),
+                integer(n, "send_keys_per_user", 1, 1_000_000),
+                duration(n, "send_key_ttl", Duration.ofSeconds(1), Duration.ofDays(365)),
+                integer(n, "max_group_size", 2, 1_000_000),
+                duration(n, "media_ttl", Duration.ofMillis(1), Duration.ofDays(3650)),
+                longInteger(n, "max_media_bytes", 1, 1L << 40));
+    }
+
+    private static String text(ObjectNode n, String key) {
+        JsonNode v = n.get(key);
+        if (!v.isValueNode()) throw new ConfigException("'" + key + "' must be a string");
+        return v.asText();
+    }
+
+    private static String nonEmpty(ObjectNode n, String key) {
+        String s = text(n, key);
+        if (s.isBlank()) throw new ConfigException("'" + key + "' must not be empty");
+        return s;
+    }
+
+    private static int integer(ObjectNode n, String key, int min, int max) {
+        return (int) longInteger(n, key, min, max);
+    }
+
+    private static long longInteger(ObjectNode n, String key, long min, long max) {
+        JsonNode v = n.get(key);
+        long value;
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            value = v.asLong();
+        } else if (v.isTextual() && v.asText().trim().matches("-?\\d{1,18}")) {
+            value = Long.parseLong(v.asText().trim());
+        } else {
+            throw new ConfigException("'" + key + "' must be a whole number from " + min + " to " + max
+                    + ", not '" + v.asText() + "'");
+        }
+        if (value < min || value > max) {
+            throw new ConfigException("'" + key + "' must be from " + min + " to " + max + ", not " + value);
+        }
+        return value;
+    }
+
+    private static Duration duration(ObjectNode n, String key, Duration min, Duration max) {
+        String s = n.get(key).asText().trim();
+        Matcher m = DURATION.matcher(s);
+        if (!m.matches()) {
+            throw new ConfigException("'" + key + "' must be a duration such as 5ms, 300s, 30m, 24h or 30d, not '"
+                    + s + "'");
+        }
+        long v = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(v);
+            case "s" -> Duration.ofSeconds(v);
+            case "m" -> Duration.ofMinutes(v);
+            case "h" -> Duration.ofHours(v);
+            default -> Duration.ofDays(v);
+        };
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw new ConfigException("'" + key + "' must be between " + min + " and " + max + ", not " + s);
+        }
+        return d;
+    }
+}

@@ -1,0 +1,79 @@
+package loomchat.db;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
+import loomchat.protocol.FrameCodec;
+import loomchat.protocol.ProtocolException;
+import loomchat.protocol.ServerFrame;
+import loomchat.store.ChatStore;
+import loomchat.store.SentMessage;
+
+/** Loads the store back from the database at start: users, undelivered items and recent send ids. */
+public final class Recovery {
+    private static final System.Logger LOG = System.getLogger(Recovery.class.getName());
+
+    private Recovery() {
+    }
+
+    /** What was loaded, for the start-up log line. */
+    public record Loaded(int users, int items, int sendKeys) {
+    }
+
+    public static Loaded load(Database db, ChatStore store, FrameCodec codec, long sendKeyTtlMillis, long now)
+            throws SQLException {
+        int users = 0;
+        int items = 0;
+        int keys = 0;
+        try (Connection c = db.connection()) {
+            try (PreparedStatement s = c.prepareStatement("SELECT name, seq_reserved, last_seen FROM users");
+                 ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    store.addUser(r.getString(1), r.getLong(2), r.getLong(3));
+                    users++;
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT user_name, seq, frame FROM inbox ORDER BY user_name, seq");
+                 ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    byte[] line = r.getString(3).getBytes(StandardCharsets.UTF_8);
+                    try {
+                        if (codec.decodeServer(line, 0, line.length) instanceof ServerFrame.InboxItem item) {
+                            store.restoreItem(r.getString(1), item);
+                            items++;
+                        }
+                    } catch (ProtocolException e) {
+                        LOG.log(System.Logger.Level.WARNING, "skipping unreadable inbox row {0}/{1}: {2}",
+                                r.getString(1), r.getLong(2), e.getMessage());
+                    }
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT user_name, request_id, msg, ts FROM send_keys WHERE ts >= ? ORDER BY ts")) {
+                s.setLong(1, now - sendKeyTtlMillis);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        SentMessage sent = new SentMessage(r.getString(3), r.getLong(4),
+                                CompletableFuture.completedFuture(null), r.getLong(4));
+                        store.claimSend(r.getString(1), r.getString(2), sent);
+                        keys++;
+                    }
+                }
+            }
+        }
+        return new Loaded(users, items, keys);
+    }
+
+    /** Deletes idempotency keys older than their TTL; returns how many. */
+    public static int deleteOldSendKeys(Database db, long olderThan) throws SQLException {
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("DELETE FROM send_keys WHERE ts < ?")) {
+            s.setLong(1, olderThan);
+            return s.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,496 @@
+package loomchat.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import loomchat.protocol.ClientFrame.*;
+import loomchat.protocol.ServerFrame.*;
+import loomchat.protocol.ServerFrame.Error; // not java.lang.Error, which the on-demand import cannot shadow
+
+/**
+ * Turns one line of JSON into a validated frame record and a frame record into one line.
+ *
+ * <p>The parser is bounded on purpose: a frame never nests deeper than {@value #MAX_DEPTH}
+ * (the deepest legal frame has 3 levels), numbers are at most {@value #MAX_NUMBER_LENGTH}
+ * digits (a {@code seq} fits in a long), and no string or document is longer than the frame
+ * limit, so a hostile line costs at most what its length costs. Jackson's per-thread buffer
+ * recycling is replaced by a shared pool: with a virtual thread per connection, per-thread
+ * buffers would be allocated once per connection and never reused.
+ *
+ * <p>One codec is shared by every connection; it is thread-safe.
+ */
+public final class FrameCodec {
+    /** Names of users: what {@code ^[a-z0-9_][a-z0-9_.-]{0,31}$} in the contract allows. */
+    public static final Pattern NAME = Pattern.compile("^[a-z0-9_][a-z0-9_.-]{0,31}$");
+    public static final int MAX_DEPTH = 8;
+    public static final int MAX_NUMBER_LENGTH = 20;
+    public static final int MAX_ID_LENGTH = 64;
+    public static final int MIN_PASSWORD = 8;
+    public static final int MAX_PASSWORD = 1024;
+    /** A group's member list can be at most this long in any one frame, whatever the configured group size. */
+    public static final int MAX_LIST = 4096;
+
+    private final ObjectMapper mapper;
+    private final JsonFactory factory;
+
+    public FrameCodec(int maxFrameBytes) {
+        this.factory = JsonFactory.builder()
+                .recyclerPool(JsonRecyclerPools.newConcurrentDequePool())
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_DEPTH)
+                        .maxNumberLength(MAX_NUMBER_LENGTH)
+                        .maxStringLength(maxFrameBytes)
+                        .maxNameLength(256)
+                        .maxDocumentLength(maxFrameBytes)
+                        .build())
+                .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+                .build();
+        this.mapper = new ObjectMapper(factory);
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    /** Parses a line sent by a client; the exception names the error code and, if readable, the request id. */
+    public ClientFrame decodeClient(byte[] buf, int off, int len) throws ProtocolException {
+        JsonNode n = parseObject(buf, off, len);
+        String type = typeOf(n);
+        String id = idOf(n);
+        return switch (type) {
+            case "register" -> new Register(need(id, type), name(n, "user", id), password(n, id));
+            case "login" -> login(n, need(id, type));
+            case "logout" -> new Logout(need(id, type));
+            case "ping" -> new Ping(need(id, type));
+            case "send" -> send(n, need(id, type));
+            case "ack" -> new Ack(seq(n, id));
+            case "read" -> new Read(str(n, "msg", id, 1, 256));
+            case "subscribe" -> new Subscribe(need(id, type), name(n, "user", id));
+            case "unsubscribe" -> new Unsubscribe(need(id, type), name(n, "user", id));
+            case "typing" -> typing(n, id);
+            case "group_create" -> new GroupCreate(need(id, type), str(n, "name", id, 1, 128),
+                    names(n, "members", id, true));
+            case "group_add" -> new GroupAdd(need(id, type), str(n, "group", id, 1, 64), names(n, "users", id, false));
+            case "group_remove" -> new GroupRemove(need(id, type), str(n, "group", id, 1, 64),
+                    names(n, "users", id, false));
+            case "group_leave" -> new GroupLeave(need(id, type), str(n, "group", id, 1, 64));
+            case "group_info" -> new GroupInfoRequest(need(id, type), str(n, "group", id, 1, 64));
+            case "groups" -> new GroupsRequest(need(id, type));
+            default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, id, "unknown type '" + type + "'");
+        };
+    }
+
+    /** Parses a line sent by the server (used by the client library). */
+    public ServerFrame decodeServer(byte[] buf, int off, int len) throws ProtocolException {
+        JsonNode n = parseObject(buf, off, len);
+        String type = typeOf(n);
+        String id = n.path("id").isTextual() ? n.get("id").asText() : null;
+        return switch (type) {
+            case "welcome" -> new Welcome(n.path("server").asText(), n.path("version").asInt(),
+                    n.path("max_frame_bytes").asInt());
+            case "ok" -> decodeOk(n, id);
+            case "error" -> new Error(id, ErrorCode.fromWire(n.path("code").asText()), n.path("message").asText(null));
+            case "pong" -> new Pong(id);
+            case "msg" -> new Msg(n.path("seq").asLong(), n.path("msg").asText(), n.path("from").asText(),
+                    n.path("to").asText(null), n.path("group").asText(null), n.path("body").asText(""),
+                    n.hasNonNull("media") ? new Media(n.get("media").path("id").asText(),
+                            n.get("media").path("mime").asText(null), n.get("media").path("size").asLong()) : null,
+                    n.path("ts").asLong());
+            case "receipt" -> new Receipt(n.path("seq").asLong(), n.path("msg").asText(),
+                    "read".equals(n.path("status").asText()) ? ReceiptStatus.READ : ReceiptStatus.DELIVERED,
+                    n.path("by").asText(), n.path("ts").asLong());
+            case "group" -> new GroupEvent(n.path("seq").asLong(), n.path("group").asText(),
+                    GroupEventKind.valueOf(n.path("event").asText("added").toUpperCase(java.util.Locale.ROOT)),
+                    n.path("by").asText(), textList(n.path("users")));
+            case "presence" -> new Presence(n.path("user").asText(), "online".equals(n.path("status").asText()),
+                    n.hasNonNull("last_seen") ? n.get("last_seen").asLong() : null);
+            case "typing" -> new TypingNotice(n.path("from").asText(), n.path("group").asText(null),
+                    "paused".equals(n.path("state").asText()) ? TypingState.PAUSED : TypingState.COMPOSING);
+            default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, id, "unknown type '" + type + "'");
+        };
+    }
+
+    /** The shape of an {@code ok} is told by its fields, since the wire type is the same for all. */
+    private static Reply decodeOk(JsonNode n, String id) {
+        if (n.has("token")) return new LoginOk(id, n.get("token").asText(), n.path("pending").asLong());
+        if (n.has("msg")) return new SendOk(id, n.get("msg").asText(), n.path("ts").asLong());
+        if (n.has("members")) {
+            return new GroupInfo(id, n.path("group").asText(), n.path("name").asText(),
+                    textList(n.get("members")), textList(n.path("admins")));
+        }
+        if (n.has("groups")) {
+            List<GroupSummary> groups = new ArrayList<>();
+            for (JsonNode g : n.get("groups")) groups.add(new GroupSummary(g.path("group").asText(), g.path("name").asText()));
+            return new GroupList(id, groups);
+        }
+        if (n.has("group")) return new GroupCreated(id, n.get("group").asText());
+        return new Ok(id);
+    }
+
+    private static List<String> textList(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : array) out.add(e.asText());
+        return out;
+    }
+
+    private JsonNode parseObject(byte[] buf, int off, int len) throws ProtocolException {
+        JsonNode n;
+        try {
+            n = mapper.readTree(buf, off, len);
+        } catch (IOException | RuntimeException e) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, null, "not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (n == null || !n.isObject()) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, null, "a frame must be a JSON object");
+        }
+        return n;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "unreadable";
+        int nl = s.indexOf('\n');
+        String line = nl < 0 ? s : s.substring(0, nl);
+        return line.length() > 200 ? line.substring(0, 200) : line;
+    }
+
+    private static String typeOf(JsonNode n) throws ProtocolException {
+        JsonNode t = n.get("type");
+        String id = n.path("id").isTextual() ? n.get("id").asText() : null;
+        if (t == null || !t.isTextual()) throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, id, "missing 'type'");
+        return t.asText();
+    }
+
+    /** The request id if it is well formed; a malformed one is treated as absent. */
+    private static String idOf(JsonNode n) {
+        JsonNode id = n.get("id");
+        if (id == null || !id.isTextual()) return null;
+        String s = id.asText();
+        return s.isEmpty() || s.length() > MAX_ID_LENGTH ? null : s;
+    }
+
+    private static String need(String id, String type) throws ProtocolException {
+        if (id == null) {
+            throw new ProtocolException(ErrorCode.INVALID, null,
+                    "'" + type + "' needs an 'id': a string of 1.." + MAX_ID_LENGTH + " characters");
+        }
+        return id;
+    }
+
+    private static Login login(JsonNode n, String id) throws ProtocolException {
+        String user = name(n, "user", id);
+        boolean hasPassword = n.hasNonNull("password");
+        boolean hasToken = n.hasNonNull("token");
+        if (hasPassword == hasToken) {
+            throw new ProtocolException(ErrorCode.INVALID, id, "'login' needs exactly one of 'password' and 'token'");
+        }
+        return hasPassword ? new Login(id, user, str(n, "password", id, 1, MAX_PASSWORD), null)
+                : new Login(id, user, null, str(n, "token", id, 1, 256));
+    }
+
+    private static Send send(JsonNode n, String id) throws ProtocolException {
+        String to = n.hasNonNull("to") ? name(n, "to", id) : null;
+        String group = n.hasNonNull("group") ? str(n, "group", id, 1, 64) : null;
+        if ((to == null) == (group == null)) {
+            throw new ProtocolException(ErrorCode.INVALID, id, "'send' needs exactly one of 'to' and 'group'");
+        }
+        String body = n.hasNonNull("body") ? str(n, "body", id, 0, Integer.MAX_VALUE) : "";
+        Media media = null;
+        JsonNode m = n.get("media");
+        if (m != null && !m.isNull()) {
+            if (!m.isObject()) throw new ProtocolException(ErrorCode.INVALID, id, "'media' must be an object");
+            String mid = str(m, "id", id, 1, 128);
+            String mime = m.hasNonNull("mime") ? str(m, "mime", id, 1, 255) : "application/octet-stream";
+            JsonNode size = m.get("size");
+            long sz = size != null && size.canConvertToLong() && size.asLong() >= 0 ? size.asLong() : -1;
+            if (size != null && !size.isNull() && sz < 0) {
+                throw new ProtocolException(ErrorCode.INVALID, id, "'media.size' must be a non-negative integer");
+            }
+            media = new Media(mid, mime, sz);
+        }
+        if (body.isEmpty() && media == null) {
+            throw new ProtocolException(ErrorCode.INVALID, id, "'send' needs a 'body' or a 'media'");
+        }
+        return new Send(id, to, group, body, media);
+    }
+
+    private static Typing typing(JsonNode n, String id) throws ProtocolException {
+        String to = n.hasNonNull("to") ? name(n, "to", id) : null;
+        String group = n.hasNonNull("group") ? str(n, "group", id, 1, 64) : null;
+        if ((to == null) == (group == null)) {
+            throw new ProtocolException(ErrorCode.INVALID, id, "'typing' needs exactly one of 'to' and 'group'");
+        }
+        String s = str(n, "state", id, 1, 16);
+        TypingState state = switch (s) {
+            case "composing" -> TypingState.COMPOSING;
+            case "paused" -> TypingState.PAUSED;
+            default -> throw new ProtocolException(ErrorCode.INVALID, id, "'state' must be 'composing' or 'paused'");
+        };
+        return new Typing(to, group, state);
+    }
+
+    private static long seq(JsonNode n, String id) throws ProtocolException {
+        JsonNode s = n.get("seq");
+        if (s == null || !s.isIntegralNumber() || !s.canConvertToLong() || s.asLong() < 0) {
+            throw new ProtocolException(ErrorCode.INVALID, id, "'seq' must be a non-negative integer");
+        }
+        return s.asLong();
+    }
+
+    private static String str(JsonNode n, String field, String id, int min, int max) throws ProtocolException {
+        JsonNode v = n.get(field);
+        if (v == null || v.getNodeType() != JsonNodeType.STRING) {
+            throw new ProtocolException(ErrorCode.INVALID, id, "'" + field + "' must be a string");
+        }
+        String s = v.asText();
+        if (s.length() < min || s.length() > max) {
+            throw new ProtocolException(ErrorCode.INVALID, id,
+                    "'" + field + "' must have " + min + ".." + max + " characters");
+        }
+        return s;
+    }
+
+    private static String name(JsonNode n, String field, String id) throws ProtocolException {
+        String s = str(n, field, id, 1, 32);
+        if (!NAME.matcher(s).matches()) {
+            throw new ProtocolException(ErrorCode.INVALID, id,
+                    "'" + field + "' must match ^[a-z0-9_][a-z0-9_.-]{0,31}$");
+        }
+        return s;
+    }
+
+    private static String password(JsonNode n, String id) throws ProtocolException {
+        return str(n, "password", id, MIN_PASSWORD, MAX_PASSWORD);
+    }
+
+    private static List<String> names(JsonNode n, String field, String id, boolean optional)
+            throws ProtocolException {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            if (optional) return List.of();
+            throw new ProtocolException(ErrorCode.INVALID, id, "'" + field + "' must be a list of names");
+        }
+        if (!v.isArray() || v.size() > MAX_LIST) {
+            throw new ProtocolException(ErrorCode.INVALID, id,
+                    "'" + field + "' must be a list of at most " + MAX_LIST + " names");
+        }
+        List<String> out = new ArrayList<>(v.size());
+        for (JsonNode e : v) {
+            if (!e.isTextual() || !NAME.matcher(e.asText()).matches()) {
+                throw new ProtocolException(ErrorCode.INVALID, id, "'" + field + "' holds an invalid name");
+            }
+            if (!out.contains(e.asText())) out.add(e.asText());
+        }
+        return List.copyOf(out);
+    }
+
+    // ---------------------------------------------------------------- encoding
+
+    /** One frame as a line of UTF-8 JSON ending in {@code \n}. */
+    public byte[] encode(Frame frame) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator g = factory.createGenerator(out)) {
+            g.writeStartObject();
+            writeFields(g, frame);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
+        }
+        out.write('\n');
+        return out.toByteArray();
+    }
+
+    private static void writeFields(JsonGenerator g, Frame frame) throws IOException {
+        switch (frame) {
+            // server → client
+            case Welcome w -> {
+                g.writeStringField("type", "welcome");
+                g.writeStringField("server", w.server());
+                g.writeNumberField("version", w.version());
+                g.writeNumberField("max_frame_bytes", w.maxFrameBytes());
+            }
+            case Ok ok -> okHead(g, ok.id());
+            case LoginOk ok -> {
+                okHead(g, ok.id());
+                g.writeStringField("token", ok.token());
+                g.writeNumberField("pending", ok.pending());
+            }
+            case SendOk ok -> {
+                okHead(g, ok.id());
+                g.writeStringField("msg", ok.msg());
+                g.writeNumberField("ts", ok.ts());
+            }
+            case GroupCreated ok -> {
+                okHead(g, ok.id());
+                g.writeStringField("group", ok.group());
+            }
+            case GroupInfo ok -> {
+                okHead(g, ok.id());
+                g.writeStringField("group", ok.group());
+                g.writeStringField("name", ok.name());
+                stringArray(g, "members", ok.members());
+                stringArray(g, "admins", ok.admins());
+            }
+            case GroupList ok -> {
+                okHead(g, ok.id());
+                g.writeArrayFieldStart("groups");
+                for (GroupSummary s : ok.groups()) {
+                    g.writeStartObject();
+                    g.writeStringField("group", s.group());
+                    g.writeStringField("name", s.name());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
+            case Error e -> {
+                g.writeStringField("type", "error");
+                if (e.id() != null) g.writeStringField("id", e.id());
+                g.writeStringField("code", e.code().wire());
+                if (e.message() != null) g.writeStringField("message", e.message());
+            }
+            case Pong p -> {
+                g.writeStringField("type", "pong");
+                g.writeStringField("id", p.id());
+            }
+            case Msg m -> {
+                g.writeStringField("type", "msg");
+                g.writeNumberField("seq", m.seq());
+                g.writeStringField("msg", m.msg());
+                g.writeStringField("from", m.from());
+                if (m.to() != null) g.writeStringField("to", m.to());
+                if (m.group() != null) g.writeStringField("group", m.group());
+                g.writeStringField("body", m.body());
+                if (m.media() != null) media(g, m.media());
+                g.writeNumberField("ts", m.ts());
+            }
+            case Receipt r -> {
+                g.writeStringField("type", "receipt");
+                g.writeNumberField("seq", r.seq());
+                g.writeStringField("msg", r.msg());
+                g.writeStringField("status", r.status().wire());
+                g.writeStringField("by", r.by());
+                g.writeNumberField("ts", r.ts());
+            }
+            case GroupEvent e -> {
+                g.writeStringField("type", "group");
+                g.writeNumberField("seq", e.seq());
+                g.writeStringField("group", e.group());
+                g.writeStringField("event", e.event().wire());
+                g.writeStringField("by", e.by());
+                stringArray(g, "users", e.users());
+            }
+            case Presence p -> {
+                g.writeStringField("type", "presence");
+                g.writeStringField("user", p.user());
+                g.writeStringField("status", p.online() ? "online" : "offline");
+                if (p.lastSeen() != null) g.writeNumberField("last_seen", p.lastSeen());
+            }
+            case TypingNotice t -> {
+                g.writeStringField("type", "typing");
+                g.writeStringField("from", t.from());
+                if (t.group() != null) g.writeStringField("group", t.group());
+                g.writeStringField("state", t.state().wire());
+            }
+            // client → server
+            case Register r -> {
+                request(g, "register", r.id());
+                g.writeStringField("user", r.user());
+                g.writeStringField("password", r.password());
+            }
+            case Login l -> {
+                request(g, "login", l.id());
+                g.writeStringField("user", l.user());
+                if (l.password() != null) g.writeStringField("password", l.password());
+                if (l.token() != null) g.writeStringField("token", l.token());
+            }
+            case Logout l -> request(g, "logout", l.id());
+            case Ping p -> request(g, "ping", p.id());
+            case Send s -> {
+                request(g, "send", s.id());
+                if (s.to() != null) g.writeStringField("to", s.to());
+                if (s.group() != null) g.writeStringField("group", s.group());
+                g.writeStringField("body", s.body());
+                if (s.media() != null) media(g, s.media());
+            }
+            case Ack a -> {
+                g.writeStringField("type", "ack");
+                g.writeNumberField("seq", a.seq());
+            }
+            case Read r -> {
+                g.writeStringField("type", "read");
+                g.writeStringField("msg", r.msg());
+            }
+            case Subscribe s -> {
+                request(g, "subscribe", s.id());
+                g.writeStringField("user", s.user());
+            }
+            case Unsubscribe s -> {
+                request(g, "unsubscribe", s.id());
+                g.writeStringField("user", s.user());
+            }
+            case Typing t -> {
+                g.writeStringField("type", "typing");
+                if (t.to() != null) g.writeStringField("to", t.to());
+                if (t.group() != null) g.writeStringField("group", t.group());
+                g.writeStringField("state", t.state().wire());
+            }
+            case GroupCreate c -> {
+                request(g, "group_create", c.id());
+                g.writeStringField("name", c.name());
+                stringArray(g, "members", c.members());
+            }
+            case GroupAdd a -> {
+                request(g, "group_add", a.id());
+                g.writeStringField("group", a.group());
+                stringArray(g, "users", a.users());
+            }
+            case GroupRemove r -> {
+                request(g, "group_remove", r.id());
+                g.writeStringField("group", r.group());
+                stringArray(g, "users", r.users());
+            }
+            case GroupLeave l -> {
+                request(g, "group_leave", l.id());
+                g.writeStringField("group", l.group());
+            }
+            case GroupInfoRequest i -> {
+                request(g, "group_info", i.id());
+                g.writeStringField("group", i.group());
+            }
+            case GroupsRequest r -> request(g, "groups", r.id());
+        }
+    }
+
+    private static void okHead(JsonGenerator g, String id) throws IOException {
+        g.writeStringField("type", "ok");
+        g.writeStringField("id", id);
+    }
+
+    private static void request(JsonGenerator g, String type, String id) throws IOException {
+        g.writeStringField("type", type);
+        g.writeStringField("id", id);
+    }
+
+    private static void media(JsonGenerator g, Media m) throws IOException {
+        g.writeObjectFieldStart("media");
+        g.writeStringField("id", m.id());
+        if (m.mime() != null) g.writeStringField("mime", m.mime());
+        if (m.size() >= 0) g.writeNumberField("size", m.size());
+        g.writeEndObject();
+    }
+
+    private static void stringArray(JsonGenerator g, String field, List<String> values) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (String v : values) g.writeString(v);
+        g.writeEndArray();
+    }
+}

@@ -1,0 +1,202 @@
+package loomchat.server;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.sql.SQLException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import loomchat.chat.Authenticator;
+import loomchat.chat.MessageIds;
+import loomchat.chat.PasswordHasher;
+import loomchat.chat.Router;
+import loomchat.config.Config;
+import loomchat.db.Accounts;
+import loomchat.db.Database;
+import loomchat.db.GroupCommitter;
+import loomchat.db.Recovery;
+import loomchat.metrics.Metrics;
+import loomchat.protocol.ErrorCode;
+import loomchat.protocol.FrameCodec;
+import loomchat.protocol.ServerFrame;
+import loomchat.store.ChatStore;
+
+/**
+ * A running loomchat server: wires the parts together, accepts connections and shuts down cleanly.
+ *
+ * <p>One platform thread accepts. Each accepted socket takes a connection permit; past
+ * {@code max_connections} there is none, and the newcomer gets {@code overloaded} and is closed
+ * on a virtual thread of its own, so that a slow refusal never stalls the accept loop. Each accepted socket gets a virtual thread running a
+ * {@link Connection}.
+ */
+public final class ChatServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ChatServer.class.getName());
+
+    private final Config config;
+    private final Metrics metrics = new Metrics();
+    private final Database db;
+    private final GroupCommitter committer;
+    private final ChatStore store;
+    private final ServerSocket serverSocket;
+    private final HttpFront http;
+    private final ScheduledExecutorService timer;
+    private final Services services;
+    private final Semaphore permits;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final Thread acceptor;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+
+    private ChatServer(Config config) throws IOException, SQLException {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        FrameCodec codec = new FrameCodec(config.maxFrameBytes());
+        this.db = new Database(config);
+        Accounts accounts = new Accounts(db);
+        this.committer = new GroupCommitter(db, codec, metrics, config.commitLanes(), config.groupCommitDelay(),
+                config.groupCommitMaxBatch(), config.commitQueueCapacity());
+        this.store = new ChatStore(config.partitions(), committer, config.maxInboxItems(),
+                config.sendKeysPerUser(), config.sendKeyTtl().toMillis());
+        Recovery.Loaded loaded = Recovery.load(db, store, codec, config.sendKeyTtl().toMillis(), System.currentTimeMillis());
+        LOG.log(System.Logger.Level.INFO, "loaded {0} users, {1} undelivered items, {2} send ids",
+                String.valueOf(loaded.users()), String.valueOf(loaded.items()), String.valueOf(loaded.sendKeys()));
+        committer.start(store);
+
+        MessageIds ids = new MessageIds(accounts.serverValue("message_id_key", MessageIds.newSecret()));
+        Authenticator auth = new Authenticator(accounts, store,
+                new PasswordHasher(config.passwordIterations(), config.hashConcurrency()), config.tokenTtl());
+        Router router = new Router(store, ids, metrics);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
+                .name("loomchat-timer").daemon().unstarted(r));
+        this.services = new Services(config, codec, store, auth, router, metrics, timer, this);
+        this.permits = new Semaphore(config.maxConnections());
+
+        this.serverSocket = new ServerSocket();
+        serverSocket.setReuseAddress(true);
+        serverSocket.bind(new InetSocketAddress(config.bind(), config.port()), 4096);
+        this.http = new HttpFront(config.bind(), config.httpPort(), metrics);
+        metrics.gauge("loomchat_connections_open", connections::size);
+        metrics.gauge("loomchat_commit_backlog", committer::backlog);
+        http.start();
+        this.acceptor = Thread.ofPlatform().name("loomchat-accept").unstarted(this::acceptLoop);
+        acceptor.start();
+        LOG.log(System.Logger.Level.INFO, "listening chat={0} http={1}", String.valueOf(port()), String.valueOf(httpPort()));
+    }
+
+    /** Starts a server; it is accepting connections when this returns. */
+    public static ChatServer start(Config config) throws IOException, SQLException {
+        return new ChatServer(config);
+    }
+
+    /** The bound chat port (useful when the configured port was 0). */
+    public int port() {
+        return serverSocket.getLocalPort();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    private void acceptLoop() {
+        while (!closed.get()) {
+            Socket socket;
+            try {
+                socket = serverSocket.accept();
+            } catch (IOException e) {
+                if (closed.get()) return;
+                LOG.log(System.Logger.Level.WARNING, "accept failed: {0}", e.toString());
+                continue;
+            }
+            if (!permits.tryAcquire()) {
+                metrics.connectionsRefused.increment();
+                Thread.ofVirtual().name("refuse").start(() -> refuse(socket));
+                continue;
+            }
+            try {
+                Connection c = new Connection(socket, services);
+                connections.add(c);
+                Thread.ofVirtual().name("conn").start(c);
+            } catch (Throwable t) {
+                // A throwable never ends the loop silently; the slot goes back.
+                permits.release();
+                closeQuietly(socket);
+                LOG.log(System.Logger.Level.ERROR, "could not start a connection: {0}", t.toString());
+            }
+        }
+    }
+
+    private void refuse(Socket socket) {
+        try (Socket s = socket; OutputStream out = s.getOutputStream()) {
+            s.setSoTimeout(1000);
+            out.write(services.codec().encode(new ServerFrame.Error(null, ErrorCode.OVERLOADED,
+                    "the server is at its connection limit; try again later")));
+            out.flush();
+        } catch (IOException ignored) {
+            // they left already
+        }
+    }
+
+    /** Called when a connection's thread ends. */
+    void forget(Connection c) {
+        if (connections.remove(c)) permits.release();
+    }
+
+    /** Open connections right now. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /**
+     * Stops accepting, closes every connection, writes every batch already queued, and closes
+     * the database. Whatever got an {@code ok} is on disk when this returns.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        try {
+            LOG.log(System.Logger.Level.INFO, "shutting down: {0} connections open", String.valueOf(connections.size()));
+            closeQuietly(serverSocket);
+            http.close();
+            for (Connection c : connections) c.close();
+            try {
+                acceptor.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            committer.close();
+            timer.shutdownNow();
+            db.close();
+            LOG.log(System.Logger.Level.INFO, "stopped");
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    /** Waits until {@link #close()} has run (used by the command line to stay up). */
+    public void awaitClose() throws InterruptedException {
+        stopped.await();
+    }
+}

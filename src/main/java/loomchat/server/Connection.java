@@ -1,0 +1,192 @@
+package loomchat.server;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import loomchat.chat.Authenticator;
+import loomchat.protocol.ClientFrame;
+import loomchat.protocol.ClientFrame.*;
+import loomchat.protocol.ErrorCode;
+import loomchat.protocol.LineReader;
+import loomchat.protocol.ProtocolException;
+import loomchat.protocol.ServerFrame;
+import loomchat.store.ChatStore;
+
+/**
+ * One client connection, from accept to close, on its own virtual thread.
+ *
+ * <p>{@link #run()} is the whole life: welcome, a blocking read loop, dispatch of each frame,
+ * and a {@code finally} that always ends the session and gives the connection slot back.
+ * Reads block the virtual thread, which costs nothing while the client is quiet; writes go
+ * through the {@link Outbox} and never block this thread on another socket.
+ */
+final class Connection implements Runnable {
+    private static final System.Logger LOG = System.getLogger(Connection.class.getName());
+
+    private final Socket socket;
+    private final Services services;
+    private final String remote;
+    private Outbox outbox;
+    private ScheduledFuture<?> loginDeadline;
+    private int badFrames;
+
+    // Set by a successful login; read only by this connection's thread.
+    private String user;
+    private byte[] tokenHash;
+
+    Connection(Socket socket, Services services) {
+        this.socket = socket;
+        this.services = services;
+        this.remote = String.valueOf(socket.getRemoteSocketAddress());
+    }
+
+    @Override
+    public void run() {
+        services.metrics().connectionsOpened.increment();
+        try (Socket s = socket) {
+            s.setTcpNoDelay(true);
+            s.setSoTimeout((int) services.config().loginTimeout().toMillis());
+            outbox = new Outbox(s, services.codec(), services.store(), services.metrics(),
+                    services.config().outboxCapacity(), "conn-" + remote);
+            // A client that never logs in is closed even if it trickles bytes to dodge the read timeout.
+            loginDeadline = services.timer().schedule(outbox::close,
+                    services.config().loginTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            outbox.send(new ServerFrame.Welcome(services.config().serverName(), 1, services.config().maxFrameBytes()));
+            readLoop(new LineReader(s.getInputStream(), services.config().maxFrameBytes()));
+            outbox.awaitFlushed(2000); // let a last error or logout reply reach the client
+        } catch (SocketTimeoutException e) {
+            LOG.log(System.Logger.Level.DEBUG, "{0}: closed after {1} silent", name(), user == null ? "login timeout" : "idle timeout");
+        } catch (SocketException e) {
+            LOG.log(System.Logger.Level.DEBUG, "{0}: {1}", name(), e.getMessage()); // peer reset, or closed by us
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: connection failed: {1}", name(), e.toString());
+        } finally {
+            if (loginDeadline != null) loginDeadline.cancel(false);
+            if (outbox != null) outbox.close();
+            if (user != null) services.sessionEnded(user, outbox);
+            services.connectionClosed(this);
+            services.metrics().connectionsClosed.increment();
+        }
+    }
+
+    /** Closes the socket from outside (shutdown); the read loop ends with an exception. */
+    void close() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
+    }
+
+    private void readLoop(LineReader lines) throws IOException {
+        while (!outbox.isClosing()) {
+            switch (lines.next()) {
+                case EOF -> {
+                    return;
+                }
+                case TOO_LONG -> {
+                    reply(new ServerFrame.Error(null, ErrorCode.FRAME_TOO_LARGE,
+                            "frames are at most " + services.config().maxFrameBytes() + " bytes; closing"));
+                    outbox.finish();
+                    return;
+                }
+                case FRAME -> {
+                    ClientFrame frame;
+                    try {
+                        frame = services.codec().decodeClient(lines.buffer(), lines.offset(), lines.length());
+                    } catch (ProtocolException e) {
+                        services.metrics().badFrames.increment();
+                        reply(e.toFrame());
+                        if (++badFrames >= services.config().maxBadFrames()) {
+                            reply(new ServerFrame.Error(null, ErrorCode.BAD_FRAME, "too many bad frames; closing"));
+                            outbox.finish();
+                            return;
+                        }
+                        continue;
+                    }
+                    services.metrics().frameIn(Dispatch.typeOf(frame));
+                    try {
+                        dispatch(frame);
+                    } catch (ProtocolException e) {
+                        reply(e.toFrame());
+                    }
+                }
+            }
+        }
+    }
+
+    private void dispatch(ClientFrame frame) throws ProtocolException {
+        switch (frame) {
+            case Ping p -> reply(new ServerFrame.Pong(p.id()));
+            case Register r -> {
+                requireAnonymous(r.id());
+                services.auth().register(r.id(), r.user(), r.password());
+                services.metrics().registrations.increment();
+                reply(new ServerFrame.Ok(r.id()));
+            }
+            case Login l -> login(l);
+            case Request r when user == null -> throw notAuthenticated(r.id());
+            case ClientFrame f when user == null -> throw notAuthenticated(null);
+            case Logout l -> {
+                services.auth().revoke(l.id(), tokenHash);
+                reply(new ServerFrame.Ok(l.id()));
+                outbox.finish();
+            }
+            case Send s -> services.router().send(user, s).thenAccept(outbox::send);
+            case Ack a -> services.router().ack(user, outbox, a.seq());
+            case Read r -> services.router().read(user, r.msg());
+            case Request r -> throw new ProtocolException(ErrorCode.INVALID, r.id(),
+                    "'" + Dispatch.typeOf(r) + "' is not available on this server yet");
+            case Typing t -> {
+                // Transient and best effort: dropped when nobody online wants it.
+            }
+        }
+    }
+
+    private void login(Login l) throws ProtocolException {
+        if (user != null) throw new ProtocolException(ErrorCode.ALREADY_AUTHENTICATED, l.id(), "already logged in");
+        Authenticator.LoggedIn in;
+        try {
+            in = l.password() != null
+                    ? services.auth().loginWithPassword(l.id(), l.user(), l.password())
+                    : services.auth().loginWithToken(l.id(), l.user(), l.token());
+        } catch (ProtocolException e) {
+            if (e.code() == ErrorCode.BAD_CREDENTIALS) services.metrics().loginsFailed.increment();
+            throw e;
+        }
+        (in.byToken() ? services.metrics().loginsToken : services.metrics().loginsPassword).increment();
+        user = in.user();
+        tokenHash = in.tokenHash();
+        loginDeadline.cancel(false);
+        try {
+            socket.setSoTimeout((int) services.config().idleTimeout().toMillis());
+        } catch (SocketException e) {
+            return; // the socket is gone; the read loop ends on its own
+        }
+        Thread.currentThread().setName("conn-" + user);
+        ChatStore.Attached attached = services.store().attach(user, outbox);
+        if (attached.previous() != null) attached.previous().replaced();
+        reply(new ServerFrame.LoginOk(l.id(), in.token(), attached.pending()));
+        outbox.openInbox(user); // after the reply: the reply is the first thing the client reads
+        services.sessionStarted(user);
+    }
+
+    private void requireAnonymous(String id) throws ProtocolException {
+        if (user != null) throw new ProtocolException(ErrorCode.ALREADY_AUTHENTICATED, id, "already logged in");
+    }
+
+    private static ProtocolException notAuthenticated(String id) {
+        return new ProtocolException(ErrorCode.NOT_AUTHENTICATED, id, "log in first");
+    }
+
+    private void reply(ServerFrame frame) {
+        outbox.send(frame);
+    }
+
+    private String name() {
+        return user != null ? user + "@" + remote : remote;
+    }
+}

@@ -1,0 +1,260 @@
+package loomchat.server;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import loomchat.metrics.Metrics;
+import loomchat.protocol.FrameCodec;
+import loomchat.protocol.ServerFrame;
+import loomchat.store.ChatStore;
+import loomchat.store.Endpoint;
+
+/**
+ * Everything one connection sends, written by a writer thread of its own so that no other
+ * user's thread ever blocks on this socket.
+ *
+ * <p>Two sources feed the writer. Replies and transient notices wait in a small bounded queue;
+ * when a client stops reading and that queue fills, the connection is cut (its inbox still holds
+ * everything that matters). Inbox items are not queued here at all: the writer pulls them from
+ * the store when woken, so a backlog of ten thousand items costs no more here than one. Queued
+ * frames go first, so a reply is never stuck behind a backlog.
+ *
+ * <p>The writer is a virtual thread started when there is something to write and ended when
+ * there is not, writing into a buffer made for that run: an idle connection holds neither.
+ * It flushes only when it has nothing more to write, so a burst goes out in one system call.
+ */
+final class Outbox implements Endpoint {
+    private static final System.Logger LOG = System.getLogger(Outbox.class.getName());
+    private static final int WRITE_BUFFER = 8192;
+    private static final int PULL_BATCH = 64;
+
+    private final Socket socket;
+    private final FrameCodec codec;
+    private final ChatStore store;
+    private final Metrics metrics;
+    private final int capacity;
+    private final String name;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition idle = lock.newCondition();
+    private ArrayDeque<byte[]> queue;  // made on first use
+    private boolean writing;           // a writer thread is running
+    private boolean woken;             // the inbox may have items since the writer last looked
+    private boolean closing;           // write what is queued, then close the socket
+    private boolean closed;
+    private volatile String user;      // set once the login reply is queued: the inbox opens
+
+    Outbox(Socket socket, FrameCodec codec, ChatStore store, Metrics metrics, int capacity, String name) {
+        this.socket = socket;
+        this.codec = codec;
+        this.store = store;
+        this.metrics = metrics;
+        this.capacity = capacity;
+        this.name = name;
+    }
+
+    /** Queues a reply or notice; false if it was dropped (connection closing, or queue full and now cut). */
+    boolean send(ServerFrame frame) {
+        byte[] bytes = codec.encode(frame); // encode outside the lock
+        lock.lock();
+        try {
+            if (closing || closed) return false;
+            if (queue == null) queue = new ArrayDeque<>(4);
+            if (queue.size() >= capacity) {
+                // The client is not reading. Cut it rather than let it grow our memory.
+                metrics.outboxDrops.increment();
+                metrics.slowClientsCut.increment();
+                LOG.log(System.Logger.Level.INFO, "{0}: outbound queue full, disconnecting", name);
+                closeNow();
+                return false;
+            }
+            queue.add(bytes);
+            startWriter();
+        } finally {
+            lock.unlock();
+        }
+        metrics.frameOut(typeOf(frame));
+        return true;
+    }
+
+    /** Starts pushing inbox items of {@code user}; called after the login reply is queued, so it goes first. */
+    void openInbox(String user) {
+        this.user = user;
+        wake();
+    }
+
+    @Override
+    public void wake() {
+        lock.lock();
+        try {
+            if (closing || closed) return;
+            woken = true;
+            startWriter();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean offer(ServerFrame frame) {
+        return send(frame);
+    }
+
+    @Override
+    public void replaced() {
+        send(new ServerFrame.Error(null, loomchat.protocol.ErrorCode.SESSION_REPLACED,
+                "you logged in elsewhere; this connection is closed"));
+        finish();
+    }
+
+    /** Writes what is queued, then closes the socket; returns at once. */
+    void finish() {
+        lock.lock();
+        try {
+            if (closing || closed) return;
+            closing = true;
+            startWriter();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean isClosing() {
+        lock.lock();
+        try {
+            return closing || closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until the writer has written what is queued (or the time is up). */
+    void awaitFlushed(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        lock.lock();
+        try {
+            while (writing) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !idle.await(left, TimeUnit.NANOSECONDS)) return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the socket now, dropping whatever is queued. */
+    void close() {
+        lock.lock();
+        try {
+            closeNow();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeNow() {
+        closed = true;
+        queue = null;
+        try {
+            socket.close(); // also ends the reader, which is blocked in read()
+        } catch (IOException ignored) {
+            // closing a socket that is already broken
+        }
+    }
+
+    private void startWriter() {
+        if (writing || closed) return;
+        writing = true;
+        Thread.ofVirtual().name(name + "-writer").start(this::write);
+    }
+
+    /** The writer: runs while there is something to write. */
+    private void write() {
+        List<ServerFrame.InboxItem> items = new ArrayList<>();
+        try {
+            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), WRITE_BUFFER);
+            while (true) {
+                byte[] frame = nextQueued();
+                if (frame != null) {
+                    out.write(frame);
+                    continue;
+                }
+                String u = user;
+                if (u != null) {
+                    items.clear();
+                    store.pull(u, this, PULL_BATCH, items);
+                    if (!items.isEmpty()) {
+                        for (ServerFrame.InboxItem item : items) {
+                            out.write(codec.encode(item));
+                            metrics.frameOut(typeOf(item));
+                        }
+                        continue;
+                    }
+                }
+                out.flush();
+                if (stopIfDone()) return;
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "{0}: write failed: {1}", name, e.toString());
+            lock.lock();
+            try {
+                closeNow();
+                writing = false;
+                idle.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private byte[] nextQueued() {
+        lock.lock();
+        try {
+            return queue == null ? null : queue.poll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends the writer if nothing arrived since it last looked; closes the socket if asked to. */
+    private boolean stopIfDone() {
+        lock.lock();
+        try {
+            if (queue != null && !queue.isEmpty()) return false;
+            if (woken && !closing && !closed) {
+                woken = false;
+                return false; // look at the inbox once more
+            }
+            if (queue != null) queue = null; // drop the empty queue's array while idle
+            if (closing) closeNow();
+            writing = false;
+            idle.signalAll();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    static String typeOf(ServerFrame f) {
+        return switch (f) {
+            case ServerFrame.Welcome w -> "welcome";
+            case ServerFrame.Error e -> "error";
+            case ServerFrame.Pong p -> "pong";
+            case ServerFrame.Reply r -> "ok";
+            case ServerFrame.Msg m -> "msg";
+            case ServerFrame.Receipt r -> "receipt";
+            case ServerFrame.GroupEvent g -> "group";
+            case ServerFrame.Presence p -> "presence";
+            case ServerFrame.TypingNotice t -> "typing";
+        };
+    }
+}

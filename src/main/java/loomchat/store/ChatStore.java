@@ -1,0 +1,328 @@
+package loomchat.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongFunction;
+import loomchat.protocol.ErrorCode;
+import loomchat.protocol.ProtocolException;
+import loomchat.protocol.ServerFrame.InboxItem;
+
+/**
+ * The partitioned in-memory state: registered users, their live sessions and their inboxes.
+ *
+ * <p>Every method locks exactly one partition, briefly, and does no I/O under it. Durable
+ * changes are queued to the {@link CommitQueue} while the lock is held, which is what keeps
+ * one user's operations in order on their way to the database.
+ */
+public final class ChatStore {
+    /**
+     * Seq numbers are made durable in blocks this large, ahead of use, so that after a crash a
+     * user's seq continues above anything a client may have seen, without a write per item.
+     */
+    public static final long RESERVE_BLOCK = 1024;
+
+    private final Partition[] parts;
+    private final CommitQueue commits;
+    private final int maxInboxItems;
+    private final int sendKeysPerUser;
+    private final long sendKeyTtlMillis;
+
+    public ChatStore(int partitions, CommitQueue commits, int maxInboxItems, int sendKeysPerUser,
+                     long sendKeyTtlMillis) {
+        this.parts = new Partition[partitions];
+        for (int i = 0; i < partitions; i++) parts[i] = new Partition(i);
+        this.commits = commits;
+        this.maxInboxItems = maxInboxItems;
+        this.sendKeysPerUser = sendKeysPerUser;
+        this.sendKeyTtlMillis = sendKeyTtlMillis;
+    }
+
+    public int partitions() {
+        return parts.length;
+    }
+
+    /** The partition a user lives in; stable for the life of the server. */
+    public int partitionOf(String user) {
+        int h = user.hashCode();
+        h ^= h >>> 16; // names share prefixes (user1, user2...): mix the high bits in
+        return Math.floorMod(h, parts.length);
+    }
+
+    private Partition part(String user) {
+        return parts[partitionOf(user)];
+    }
+
+    // ------------------------------------------------------------------ users
+
+    /**
+     * Adds a registered user (at registration, or when loading at start).
+     *
+     * @param reservedSeq the user's durable seq reservation: new seqs start above it
+     */
+    public void addUser(String user, long reservedSeq, long lastSeen) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.computeIfAbsent(user, UserState::new);
+            st.inbox.durableSeq = Math.max(st.inbox.durableSeq, reservedSeq);
+            st.inbox.requestedSeq = Math.max(st.inbox.requestedSeq, reservedSeq);
+            st.inbox.nextSeq = Math.max(st.inbox.nextSeq, reservedSeq + 1);
+            st.lastSeen = lastSeen;
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    public boolean exists(String user) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            return p.users.containsKey(user);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    public long lastSeen(String user) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            return st == null ? 0 : st.lastSeen;
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    /** Puts back an item read from the database at start; items must come in seq order per user. */
+    public void restoreItem(String user, InboxItem item) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null) return; // an orphan row of a deleted account: nobody to deliver to
+            st.inbox.append(new InboxEntry(item, true));
+            st.inbox.nextSeq = Math.max(st.inbox.nextSeq, item.seq() + 1);
+            // A stored item was allocated under a durable reservation or is itself durable: pushable.
+            st.inbox.durableSeq = Math.max(st.inbox.durableSeq, item.seq());
+            st.inbox.requestedSeq = Math.max(st.inbox.requestedSeq, item.seq());
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    // --------------------------------------------------------------- sessions
+
+    /** What {@link #attach} found: the session it replaced (or null) and how many items wait. */
+    public record Attached(Endpoint previous, int pending) {
+    }
+
+    /**
+     * Makes {@code endpoint} the user's live session. Everything not yet acknowledged will be
+     * pulled again from the oldest; the caller wakes the endpoint once its login reply is queued.
+     */
+    public Attached attach(String user, Endpoint endpoint) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null) throw new IllegalStateException("no such user: " + user);
+            Endpoint previous = st.session;
+            st.session = endpoint;
+            st.inbox.rewind();
+            return new Attached(previous, st.inbox.size());
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    /** Ends the session if it is still the user's live one; true if it was (the user is now offline). */
+    public boolean detach(String user, Endpoint endpoint, long now) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null || st.session != endpoint) return false;
+            st.session = null;
+            st.lastSeen = now;
+            commits.offer(p.index, new Commit.SaveLastSeen(user, now)); // best effort: presence only
+            return true;
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    /** The user's live session, or null when offline. */
+    public Endpoint session(String user) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            return st == null ? null : st.session;
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- inboxes
+
+    /** An item placed in an inbox; {@code durable} completes once it is stored or acknowledged. */
+    public record Appended(InboxItem item, CompletableFuture<Void> durable) {
+    }
+
+    /**
+     * Appends an item to a user's inbox and queues it for writing.
+     *
+     * @param make builds the item from the seq it is given
+     * @param sendKey the sender's idempotency key to store with it, or null
+     * @param capped whether a full inbox refuses the item ({@code overloaded}); items the server
+     *               generates itself (receipts, group events) are allowed twice the cap
+     */
+    public Appended append(String owner, LongFunction<InboxItem> make, Commit.SendKey sendKey, boolean capped)
+            throws ProtocolException {
+        String requestId = sendKey == null ? null : sendKey.requestId();
+        Partition p = part(owner);
+        Endpoint wake = null;
+        Appended appended;
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(owner);
+            if (st == null) throw new ProtocolException(ErrorCode.NO_SUCH_USER, requestId, "no such user: " + owner);
+            Inbox inbox = st.inbox;
+            long limit = capped ? maxInboxItems : 2L * maxInboxItems;
+            if (inbox.size() >= limit) {
+                throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
+                        "the inbox of " + owner + " is full; try again later");
+            }
+            long seq = inbox.nextSeq;
+            InboxItem item = make.apply(seq);
+            InboxEntry entry = new InboxEntry(item, false);
+            CompletableFuture<Void> durable = new CompletableFuture<>();
+            if (!commits.offer(p.index, new Commit.WriteItem(owner, entry, sendKey, durable))) {
+                throw new ProtocolException(ErrorCode.OVERLOADED, requestId, "the server is busy; try again later");
+            }
+            inbox.nextSeq = seq + 1;
+            inbox.append(entry);
+            if (inbox.requestedSeq - seq < RESERVE_BLOCK / 2) {
+                long target = Math.max(inbox.requestedSeq, seq) + RESERVE_BLOCK;
+                if (commits.offer(p.index, new Commit.ReserveSeq(owner, target))) inbox.requestedSeq = target;
+            }
+            if (st.session != null && seq <= inbox.durableSeq) wake = st.session;
+            appended = new Appended(item, durable);
+        } finally {
+            p.lock.unlock();
+        }
+        if (wake != null) wake.wake();
+        return appended;
+    }
+
+    /**
+     * Moves up to {@code max} items not yet pushed into {@code out}, oldest first, if
+     * {@code endpoint} is still the user's live session.
+     */
+    public void pull(String user, Endpoint endpoint, int max, List<InboxItem> out) {
+        Partition p = part(user);
+        List<InboxEntry> entries = new ArrayList<>(Math.min(max, 64));
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null || st.session != endpoint) return;
+            st.inbox.pull(max, entries);
+        } finally {
+            p.lock.unlock();
+        }
+        for (InboxEntry e : entries) out.add(e.item());
+    }
+
+    /**
+     * Acknowledges every item up to {@code upTo} (capped at what was pushed: a client cannot ack
+     * what it was never sent) and returns the items dropped, so receipts can be sent for them.
+     */
+    public List<InboxItem> ack(String user, Endpoint endpoint, long upTo) {
+        Partition p = part(user);
+        List<InboxEntry> dropped;
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null || st.session != endpoint) return List.of();
+            long limit = Math.min(upTo, st.inbox.pushedSeq());
+            if (limit <= st.inbox.ackedSeq) return List.of();
+            dropped = st.inbox.ackUpTo(limit);
+            boolean delete = false;
+            for (InboxEntry e : dropped) delete |= e.ackNeedsDelete();
+            // If the queue is full the rows stay and are delivered again after a restart: at-least-once.
+            if (delete) commits.offer(p.index, new Commit.DeleteItems(user, limit));
+        } finally {
+            p.lock.unlock();
+        }
+        List<InboxItem> items = new ArrayList<>(dropped.size());
+        for (InboxEntry e : dropped) items.add(e.item());
+        return items;
+    }
+
+    /** Called by the committer: seqs up to {@code upTo} are durably reserved; waiting items may go. */
+    public void reserved(String user, long upTo) {
+        Partition p = part(user);
+        Endpoint wake = null;
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null) return;
+            st.inbox.durableSeq = Math.max(st.inbox.durableSeq, upTo);
+            if (st.session != null && st.inbox.hasPushable()) wake = st.session;
+        } finally {
+            p.lock.unlock();
+        }
+        if (wake != null) wake.wake();
+    }
+
+    /** Called by the committer when a reservation could not be written: the next append asks again. */
+    public void reservationFailed(String user) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st != null) st.inbox.requestedSeq = st.inbox.durableSeq;
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    // --------------------------------------------------------- idempotent sends
+
+    /** The outcome of {@link #claimSend}: the answer on record, and whether this call created it. */
+    public record Claim(SentMessage sent, boolean fresh) {
+    }
+
+    /**
+     * Looks up a sender's request id; if unknown, records {@code fresh} under it. A repeated id
+     * gets the first send's answer, even while that send is still on its way to disk.
+     */
+    public Claim claimSend(String sender, String requestId, SentMessage fresh) {
+        Partition p = part(sender);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(sender);
+            if (st == null) return new Claim(fresh, true);
+            SentMessage known = st.sendKeys().get(requestId, fresh.createdMillis(), sendKeyTtlMillis);
+            if (known != null) return new Claim(known, false);
+            st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.createdMillis(), sendKeyTtlMillis);
+            return new Claim(fresh, true);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    /** Forgets a send that failed, so that a retry with the same id is tried afresh. */
+    public void forgetSend(String sender, String requestId, SentMessage sent) {
+        Partition p = part(sender);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(sender);
+            if (st != null) st.sendKeys().remove(requestId, sent);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+}

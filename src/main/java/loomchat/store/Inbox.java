@@ -1,0 +1,95 @@
+package loomchat.store;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One user's unacknowledged items in seq order, with the counters that drive delivery.
+ * Not thread-safe: always used under the owning {@link Partition}'s lock.
+ *
+ * <p>The items sit in a ring buffer, so acknowledging takes from the front and the writer can
+ * find the first item not yet pushed by index ({@code pushedCount}) rather than by scanning a
+ * backlog it has already sent. An empty inbox holds no array at all: most users, most of the
+ * time, have nothing waiting.
+ */
+final class Inbox {
+    private static final InboxEntry[] NONE = new InboxEntry[0];
+
+    private InboxEntry[] ring = NONE;
+    private int head;
+    private int size;
+    /** Entries at the front already handed to the live session's writer. */
+    private int pushedCount;
+
+    long nextSeq = 1;
+    /** Highest seq whose reservation is durable: only items up to it may be pushed. */
+    long durableSeq;
+    /** Highest seq asked of the committer (at least {@link #durableSeq}). */
+    long requestedSeq;
+    long ackedSeq;
+
+    int size() {
+        return size;
+    }
+
+    InboxEntry get(int i) {
+        return ring[(head + i) & (ring.length - 1)];
+    }
+
+    void append(InboxEntry e) {
+        if (size == ring.length) grow();
+        ring[(head + size) & (ring.length - 1)] = e;
+        size++;
+    }
+
+    /** Removes the entries with seq at most {@code upTo} from the front, returning them. */
+    List<InboxEntry> ackUpTo(long upTo) {
+        List<InboxEntry> dropped = new ArrayList<>();
+        while (size > 0 && get(0).seq() <= upTo) {
+            int at = head & (ring.length - 1);
+            dropped.add(ring[at]);
+            ring[at] = null;
+            head++;
+            size--;
+            if (pushedCount > 0) pushedCount--;
+        }
+        if (upTo > ackedSeq) ackedSeq = upTo;
+        if (size == 0) {
+            ring = NONE; // let a drained inbox cost nothing
+            head = 0;
+        }
+        return dropped;
+    }
+
+    /** The highest seq handed to the writer, or the acked seq when nothing is outstanding. */
+    long pushedSeq() {
+        return pushedCount == 0 ? ackedSeq : get(pushedCount - 1).seq();
+    }
+
+    /** Takes up to {@code max} items not yet pushed whose seq is durable, marking them pushed. */
+    void pull(int max, List<InboxEntry> out) {
+        while (out.size() < max && pushedCount < size) {
+            InboxEntry e = get(pushedCount);
+            if (e.seq() > durableSeq) return;
+            out.add(e);
+            pushedCount++;
+        }
+    }
+
+    boolean hasPushable() {
+        return pushedCount < size && get(pushedCount).seq() <= durableSeq;
+    }
+
+    /** A new session starts: everything unacknowledged will be pushed again, oldest first. */
+    void rewind() {
+        pushedCount = 0;
+    }
+
+    private void grow() {
+        int cap = ring.length == 0 ? 4 : ring.length * 2;
+        InboxEntry[] bigger = new InboxEntry[cap];
+        for (int i = 0; i < size; i++) bigger[i] = get(i);
+        ring = bigger;
+        head = 0;
+    }
+}

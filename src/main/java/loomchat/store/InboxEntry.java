@@ -1,0 +1,55 @@
+package loomchat.store;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import loomchat.protocol.ServerFrame.InboxItem;
+
+/**
+ * One item in a user's inbox, with the state of its race between being acknowledged and being written.
+ *
+ * <p>The group committer and the acknowledging client race for a pending entry with one CAS:
+ * if the ack wins, the item is never written ("most messages never touch disk"); if the
+ * committer wins, the ack must delete the stored row afterwards.
+ */
+public final class InboxEntry {
+    static final int PENDING = 0;
+    static final int WRITING = 1;
+    static final int WRITTEN = 2;
+    static final int ACKED = 3;
+    static final int FAILED = 4;
+
+    private final InboxItem item;
+    private final AtomicInteger state;
+
+    InboxEntry(InboxItem item, boolean alreadyStored) {
+        this.item = item;
+        this.state = new AtomicInteger(alreadyStored ? WRITTEN : PENDING);
+    }
+
+    public InboxItem item() {
+        return item;
+    }
+
+    public long seq() {
+        return item.seq();
+    }
+
+    /** The committer claims the entry for writing; false means it was acked first and must be skipped. */
+    public boolean claimForWrite() {
+        return state.compareAndSet(PENDING, WRITING);
+    }
+
+    public void written() {
+        state.compareAndSet(WRITING, WRITTEN);
+    }
+
+    public void failed() {
+        state.compareAndSet(WRITING, FAILED);
+    }
+
+    /** Marks the entry acknowledged; true when a stored copy may exist and must be deleted. */
+    boolean ackNeedsDelete() {
+        if (state.compareAndSet(PENDING, ACKED)) return false;
+        int s = state.get();
+        return s == WRITING || s == WRITTEN;
+    }
+}

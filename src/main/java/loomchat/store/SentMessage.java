@@ -1,0 +1,11 @@
+package loomchat.store;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a {@code send} answered, kept under its request id so that a retry gets the same answer.
+ *
+ * @param durable completes when the message is safe (durable or acknowledged); the {@code ok} waits for it
+ */
+public record SentMessage(String msg, long ts, CompletableFuture<Void> durable, long createdMillis) {
+}
