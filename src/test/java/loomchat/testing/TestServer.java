@@ -1,0 +1,86 @@
+package loomchat.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import loomchat.config.ConfigLoader;
+import loomchat.server.ChatServer;
+
+/**
+ * A real loomchat server for a test: port 0, a fresh data directory with real H2 files, and
+ * cheap password hashing (the production cost would make every registration take a second).
+ */
+public final class TestServer implements AutoCloseable {
+    private final Path dataDir;
+    private final Map<String, Object> settings;
+    private ChatServer server;
+
+    private TestServer(Path dataDir, Map<String, Object> settings) throws Exception {
+        this.dataDir = dataDir;
+        this.settings = settings;
+        this.server = ChatServer.start(ConfigLoader.of(settings));
+    }
+
+    /** Starts a server in a new temporary data directory. */
+    public static TestServer start() throws Exception {
+        return start(Map.of());
+    }
+
+    /** Starts a server with some settings changed (keys as in config.yaml). */
+    public static TestServer start(Map<String, ?> overrides) throws Exception {
+        return start(Files.createTempDirectory("loomchat-test"), overrides);
+    }
+
+    public static TestServer start(Path dataDir, Map<String, ?> overrides) throws Exception {
+        Map<String, Object> s = new HashMap<>();
+        s.put("port", 0);
+        s.put("http_port", 0);
+        s.put("bind", "127.0.0.1");
+        s.put("data_dir", dataDir.toString());
+        s.put("password_iterations", 1000);
+        s.putAll(overrides);
+        return new TestServer(dataDir, s);
+    }
+
+    /** Stops the server cleanly and starts it again on the same data directory (new ports). */
+    public void restart() throws Exception {
+        server.close();
+        server = ChatServer.start(ConfigLoader.of(settings));
+    }
+
+    public ChatServer server() {
+        return server;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public int httpPort() {
+        return server.httpPort();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** A raw line client connected to this server, welcome already read. */
+    public Wire connect() throws IOException {
+        return Wire.connect(port());
+    }
+
+    /** A raw client logged in as a newly registered user. */
+    public Wire userOnline(String name) throws IOException {
+        Wire w = connect();
+        w.register(name);
+        w.login(name);
+        return w;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
