@@ -29,15 +29,18 @@ public final class Authenticator {
     private final Accounts accounts;
     private final ChatStore store;
     private final PasswordHasher hasher;
+    private final LoginThrottle throttle;
     private final long tokenTtlMillis;
     private final SecureRandom random = new SecureRandom();
     private final byte[] decoySalt;
     private final byte[] decoyHash;
 
-    public Authenticator(Accounts accounts, ChatStore store, PasswordHasher hasher, Duration tokenTtl) {
+    public Authenticator(Accounts accounts, ChatStore store, PasswordHasher hasher, LoginThrottle throttle,
+                         Duration tokenTtl) {
         this.accounts = accounts;
         this.store = store;
         this.hasher = hasher;
+        this.throttle = throttle;
         this.tokenTtlMillis = tokenTtl.toMillis();
         this.decoySalt = hasher.newSalt();
         this.decoyHash = new byte[PasswordHasher.HASH_BITS / 8];
@@ -56,21 +59,30 @@ public final class Authenticator {
         store.addUser(user, 0, 0);
     }
 
-    public LoggedIn loginWithPassword(String requestId, String user, String password) throws ProtocolException {
+    /**
+     * Checks a password and issues a new token.
+     *
+     * @param address the client's address, for throttling guessers
+     */
+    public LoggedIn loginWithPassword(String requestId, String user, String password, String address)
+            throws ProtocolException {
+        long now = System.currentTimeMillis();
+        if (throttle.blocked(user, address, now)) throw rateLimited(requestId);
         Accounts.Credentials cred;
         try {
             cred = accounts.credentials(user);
         } catch (SQLException e) {
             throw internal(requestId, e);
         }
-        if (cred == null) {
-            hasher.hash(password, decoySalt, hasher.iterations()); // same cost as a real check
-            PasswordHasher.same(decoyHash, decoyHash);
+        // An unknown user is checked against a decoy at the same cost, so timing does not tell
+        // that the account does not exist.
+        Accounts.Credentials against = cred != null ? cred : new Accounts.Credentials(decoySalt, decoyHash, hasher.iterations());
+        boolean matches = PasswordHasher.same(against.hash(), hasher.hash(password, against.salt(), against.iterations()));
+        if (cred == null || !matches) {
+            throttle.failed(user, address, now);
             throw badCredentials(requestId);
         }
-        if (!PasswordHasher.same(cred.hash(), hasher.hash(password, cred.salt(), cred.iterations()))) {
-            throw badCredentials(requestId);
-        }
+        throttle.succeeded(user);
         String token = newToken();
         byte[] tokenHash = sha256(token);
         try {
@@ -81,7 +93,10 @@ public final class Authenticator {
         return new LoggedIn(user, token, tokenHash, false);
     }
 
-    public LoggedIn loginWithToken(String requestId, String user, String token) throws ProtocolException {
+    public LoggedIn loginWithToken(String requestId, String user, String token, String address)
+            throws ProtocolException {
+        long now = System.currentTimeMillis();
+        if (throttle.blocked(user, address, now)) throw rateLimited(requestId);
         byte[] tokenHash = sha256(token);
         Accounts.TokenOwner owner;
         try {
@@ -89,7 +104,8 @@ public final class Authenticator {
         } catch (SQLException e) {
             throw internal(requestId, e);
         }
-        if (owner == null || !owner.user().equals(user) || owner.expires() < System.currentTimeMillis()) {
+        if (owner == null || !owner.user().equals(user) || owner.expires() < now) {
+            throttle.failed(user, address, now);
             throw badCredentials(requestId);
         }
         return new LoggedIn(user, token, tokenHash, true);
@@ -126,6 +142,10 @@ public final class Authenticator {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
+    }
+
+    private static ProtocolException rateLimited(String requestId) {
+        return new ProtocolException(ErrorCode.RATE_LIMITED, requestId, "too many failed logins; wait and try again");
     }
 
     private static ProtocolException badCredentials(String requestId) {

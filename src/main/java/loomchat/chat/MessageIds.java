@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.concurrent.ArrayBlockingQueue;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -25,11 +26,26 @@ public final class MessageIds {
     public record Parsed(String from, String to, String group) {
     }
 
+    /** Initialised Macs to reuse: looking one up and keying it cost more than the MAC itself. */
+    private static final int POOLED_MACS = 64;
+
     private final SecretKeySpec key;
-    private final SecureRandom random = new SecureRandom();
+    /**
+     * DRBG rather than the platform default (NativePRNG), which reads /dev/urandom under one
+     * global lock on every call: a system call per message on the send path.
+     */
+    private final SecureRandom random;
+    private final ArrayBlockingQueue<Mac> macs = new ArrayBlockingQueue<>(POOLED_MACS);
 
     public MessageIds(byte[] secret) {
         this.key = new SecretKeySpec(secret, "HmacSHA256");
+        SecureRandom r;
+        try {
+            r = SecureRandom.getInstance("DRBG");
+        } catch (GeneralSecurityException e) {
+            r = new SecureRandom();
+        }
+        this.random = r;
     }
 
     /** A fresh id for a message from {@code from} to a user or a group id ({@code g-...}). */
@@ -56,11 +72,18 @@ public final class MessageIds {
     }
 
     private String mac(String head) {
+        Mac mac = macs.poll();
+        if (mac == null) mac = newMac();
+        byte[] full = mac.doFinal(head.getBytes(StandardCharsets.UTF_8)); // doFinal also resets it for reuse
+        macs.offer(mac); // dropped if the pool is full: it holds at most POOLED_MACS
+        return B64.encodeToString(java.util.Arrays.copyOf(full, MAC_BYTES));
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            byte[] full = mac.doFinal(head.getBytes(StandardCharsets.UTF_8));
-            return B64.encodeToString(java.util.Arrays.copyOf(full, MAC_BYTES));
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
         }

@@ -1,8 +1,10 @@
 package loomchat.chat;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import loomchat.media.MediaCatalog;
 import loomchat.metrics.Metrics;
 import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ErrorCode;
@@ -15,6 +17,8 @@ import loomchat.protocol.ServerFrame.ReceiptStatus;
 import loomchat.store.ChatStore;
 import loomchat.store.Commit;
 import loomchat.store.Endpoint;
+import loomchat.store.Group;
+import loomchat.store.GroupTable;
 import loomchat.store.SentMessage;
 
 /**
@@ -29,24 +33,30 @@ public final class Router {
     private final ChatStore store;
     private final MessageIds ids;
     private final Metrics metrics;
+    private final MediaCatalog media;
+    private final GroupTable groups;
 
-    public Router(ChatStore store, MessageIds ids, Metrics metrics) {
+    public Router(ChatStore store, MessageIds ids, Metrics metrics, MediaCatalog media, GroupTable groups) {
         this.store = store;
+        this.groups = groups;
         this.ids = ids;
         this.metrics = metrics;
+        this.media = media;
     }
 
     /**
-     * Sends a message to one user. A repeated request id of the same sender answers with the
+     * Sends a message to one user or one group. A repeated request id of the same sender answers with the
      * first send's {@code msg} and {@code ts} and delivers nothing new.
      */
     public CompletableFuture<ServerFrame.Reply> send(String from, ClientFrame.Send send) {
-        if (send.group() != null) {
-            return failed(new ProtocolException(ErrorCode.NO_SUCH_GROUP, send.id(), "no such group: " + send.group()));
-        }
         if (send.media() != null) {
-            return failed(new ProtocolException(ErrorCode.NO_SUCH_MEDIA, send.id(), "no such media: " + send.media().id()));
+            try {
+                media.require(send.id(), send.media().id()); // a lookup, on the sender's own thread
+            } catch (ProtocolException e) {
+                return failed(e);
+            }
         }
+        if (send.group() != null) return sendToGroup(from, send);
         long now = System.currentTimeMillis();
         String msgId = ids.newId(from, send.to());
         SentMessage fresh = new SentMessage(msgId, now, new CompletableFuture<>(), now);
@@ -76,6 +86,69 @@ public final class Router {
                 : errorReply(send.id(), error));
     }
 
+    /**
+     * Sends a message to every member of a group but the sender: one inbox item per member, each
+     * a {@link Commit.WriteItem} for the group committer, so a thousand members cost a few
+     * batched transactions, not a thousand. The {@code ok} waits until every item is durable
+     * (or acknowledged). A member whose inbox is far over its limit (twice
+     * {@code max_inbox_items}: fan-out is not capped at the usual limit, so one slow member
+     * cannot refuse a message to all the others) misses this message; the send fails with
+     * {@code overloaded} only if no member at all could take it.
+     */
+    private CompletableFuture<ServerFrame.Reply> sendToGroup(String from, ClientFrame.Send send) {
+        long now = System.currentTimeMillis();
+        String msgId = ids.newId(from, send.group());
+        SentMessage fresh = new SentMessage(msgId, now, new CompletableFuture<>(), now);
+        ChatStore.Claim claim = store.claimSend(from, send.id(), fresh);
+        SentMessage sent = claim.sent();
+        if (claim.fresh()) {
+            try {
+                fanOut(from, send, msgId, now).whenComplete((ok, error) -> {
+                    if (error == null) {
+                        fresh.durable().complete(null);
+                    } else {
+                        store.forgetSend(from, send.id(), fresh);
+                        fresh.durable().completeExceptionally(error);
+                    }
+                });
+                metrics.messagesSent.increment();
+            } catch (ProtocolException e) {
+                store.forgetSend(from, send.id(), fresh);
+                fresh.durable().completeExceptionally(e);
+            }
+        }
+        return sent.durable().handle((ok, error) -> error == null
+                ? new ServerFrame.SendOk(send.id(), sent.msg(), sent.ts())
+                : errorReply(send.id(), error));
+    }
+
+    private CompletableFuture<Void> fanOut(String from, ClientFrame.Send send, String msgId, long now)
+            throws ProtocolException {
+        Group group = groups.get(send.group());
+        if (group == null) throw Groups.noSuchGroup(send.id(), send.group());
+        if (!group.isMember(from)) throw Groups.notMember(send.id(), send.group());
+        // The idempotency key rides on one item: stored once, not once per member.
+        Commit.SendKey key = new Commit.SendKey(from, send.id(), msgId, now);
+        List<CompletableFuture<Void>> stored = new ArrayList<>(group.members().size());
+        ProtocolException refused = null;
+        for (String member : group.members()) {
+            if (member.equals(from)) continue;
+            try {
+                stored.add(store.append(member,
+                        seq -> new Msg(seq, msgId, from, member, group.id(), send.body(), send.media(), now),
+                        key, false).durable());
+                key = null;
+            } catch (ProtocolException e) {
+                refused = e;
+                LOG.log(System.Logger.Level.DEBUG, "group message {0} not given to {1}: {2}", msgId, member, e.getMessage());
+            }
+        }
+        if (stored.isEmpty() && refused != null) {
+            throw new ProtocolException(refused.code(), send.id(), refused.getMessage());
+        }
+        return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
+    }
+
     /** Acknowledges a user's items up to {@code seq} and sends delivered receipts for the messages among them. */
     public void ack(String user, Endpoint endpoint, long seq) {
         List<InboxItem> dropped = store.ack(user, endpoint, seq);
@@ -84,13 +157,23 @@ public final class Router {
         }
     }
 
-    /** The reader has read a message: its sender gets a read receipt. Only the message's recipient may say so. */
+    /**
+     * The reader has read a message: its sender gets a read receipt. Only the message's recipient
+     * may say so; for a group message, any member of the group now other than its sender.
+     */
     public void read(String reader, String msgId) throws ProtocolException {
         MessageIds.Parsed parsed = ids.parse(msgId);
-        if (parsed == null || parsed.to() == null || !parsed.to().equals(reader)) {
+        if (parsed == null || !readableBy(parsed, reader)) {
             throw new ProtocolException(ErrorCode.INVALID, null, "'read' names a message that was not sent to you");
         }
         receipt(parsed.from(), msgId, ReceiptStatus.READ, reader);
+    }
+
+    private boolean readableBy(MessageIds.Parsed parsed, String reader) {
+        if (parsed.to() != null) return parsed.to().equals(reader);
+        if (parsed.from().equals(reader)) return false;
+        Group group = groups.get(parsed.group());
+        return group != null && group.isMember(reader);
     }
 
     private void receipt(String to, String msg, ReceiptStatus status, String by) {

@@ -19,6 +19,7 @@ import javax.net.ssl.SSLSocketFactory;
 import loomchat.client.ChatClient;
 import loomchat.client.ChatConsole;
 import loomchat.client.ChatException;
+import loomchat.client.MediaClient;
 import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ServerFrame;
 import picocli.CommandLine.Command;
@@ -44,6 +45,10 @@ public final class ClientCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "7070", description = "Chat port (default: ${DEFAULT-VALUE}).")
     private int port;
+
+    @Option(names = "--http-port", defaultValue = "7071",
+            description = "HTTP port, for /send-file and /get (default: ${DEFAULT-VALUE}; HTTPS with --tls).")
+    private int httpPort;
 
     @Option(names = "--tls", description = "Connect over TLS (trust store: -Djavax.net.ssl.trustStore).")
     private boolean tls;
@@ -83,6 +88,8 @@ public final class ClientCommand implements Callable<Integer> {
                 out.println("registered " + user);
             }
             ServerFrame.LoginOk ok = client.login(user, password);
+            console.media(new MediaClient(java.net.URI.create((tls ? "https" : "http") + "://" + host + ":" + httpPort),
+                    ok.token()));
             out.println("logged in as " + user + (ok.pending() > 0 ? ", " + ok.pending() + " waiting" : "")
                     + "; /help lists the commands");
             // A platform daemon thread: a read of stdin cannot be interrupted, and must not keep the JVM alive.

@@ -5,6 +5,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -134,10 +135,24 @@ public final class ChatClient implements AutoCloseable {
      */
     public static ChatClient connect(String host, int port, SSLSocketFactory tls, Duration connectTimeout)
             throws IOException {
+        return connect(host, port, tls, connectTimeout, null);
+    }
+
+    /**
+     * Connects as {@link #connect(String, int, SSLSocketFactory, Duration)} does, from the given
+     * local address when it is not null: a load generator spreads thousands of connections over
+     * several source addresses (127.0.0.x), since one address has only ~28,000 ephemeral ports.
+     */
+    public static ChatClient connect(String host, int port, SSLSocketFactory tls, Duration connectTimeout,
+                                     InetAddress localAddress) throws IOException {
         int timeoutMillis = Math.toIntExact(connectTimeout.toMillis());
         Socket socket = new Socket();
         try {
             socket.setTcpNoDelay(true); // frames are small and someone is waiting for each one
+            if (localAddress != null) {
+                socket.setReuseAddress(true); // ports of earlier runs may still be in TIME_WAIT
+                socket.bind(new InetSocketAddress(localAddress, 0));
+            }
             socket.connect(new InetSocketAddress(host, port), timeoutMillis);
             socket.setSoTimeout(timeoutMillis);
             if (tls != null) {

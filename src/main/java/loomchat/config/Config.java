@@ -7,6 +7,7 @@ import java.time.Duration;
  * Every setting of a loomchat server, already checked; see {@code config.yaml} for what each means.
  *
  * @param dbUrl a JDBC URL, or null for the embedded H2 database under {@code dataDir}
+ * @param tlsKeystore a PKCS12 keystore for TLS on both ports, or null for plain TCP and HTTP
  */
 public record Config(
         String serverName,
@@ -36,8 +37,17 @@ public record Config(
         int sendKeysPerUser,
         Duration sendKeyTtl,
         int maxGroupSize,
+        int maxSubscriptions,
         Duration mediaTtl,
-        long maxMediaBytes) {
+        long maxMediaBytes,
+        double sendRate,
+        int sendBurst,
+        int loginFailuresPerUser,
+        int loginFailuresPerAddress,
+        Duration loginFailureWindow,
+        Duration writeStallTimeout,
+        Path tlsKeystore,
+        String tlsKeystorePassword) {
 
     /** The JDBC URL actually used: the configured one, or an H2 file under the data directory. */
     public String jdbcUrl() {

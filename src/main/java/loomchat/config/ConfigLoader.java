@@ -57,8 +57,17 @@ public final class ConfigLoader {
         d.put("send_keys_per_user", 10_000);
         d.put("send_key_ttl", "24h");
         d.put("max_group_size", 1024);
+        d.put("max_subscriptions", 10_000);
         d.put("media_ttl", "30d");
         d.put("max_media_bytes", 16L * 1024 * 1024);
+        d.put("send_rate", 500);
+        d.put("send_burst", 1000);
+        d.put("login_failures_per_user", 10);
+        d.put("login_failures_per_address", 50);
+        d.put("login_failure_window", "5m");
+        d.put("write_stall_timeout", "30s");
+        d.put("tls_keystore", "");
+        d.put("tls_keystore_password", "");
         return Map.copyOf(d);
     }
 
@@ -141,8 +150,17 @@ public final class ConfigLoader {
                 integer(n, "send_keys_per_user", 1, 1_000_000),
                 duration(n, "send_key_ttl", Duration.ofSeconds(1), Duration.ofDays(365)),
                 integer(n, "max_group_size", 2, 1_000_000),
+                integer(n, "max_subscriptions", 1, 10_000_000),
                 duration(n, "media_ttl", Duration.ofMillis(1), Duration.ofDays(3650)),
-                longInteger(n, "max_media_bytes", 1, 1L << 40));
+                longInteger(n, "max_media_bytes", 1, 1L << 40),
+                integer(n, "send_rate", 1, 10_000_000),
+                integer(n, "send_burst", 1, 10_000_000),
+                integer(n, "login_failures_per_user", 1, 1_000_000),
+                integer(n, "login_failures_per_address", 1, 1_000_000),
+                duration(n, "login_failure_window", Duration.ofSeconds(1), Duration.ofDays(1)),
+                duration(n, "write_stall_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
+                text(n, "tls_keystore").isBlank() ? null : Path.of(text(n, "tls_keystore")),
+                text(n, "tls_keystore_password"));
     }
 
     private static String text(ObjectNode n, String key) {

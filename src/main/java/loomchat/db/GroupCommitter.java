@@ -62,7 +62,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     @Override
     public boolean offer(int partition, Commit op) {
         if (closing) return false;
-        return lanes[partition % lanes.length].queue.offer(op);
+        return lanes[partition % lanes.length].queue.offer(new Queued(op, System.nanoTime()));
     }
 
     /** Operations queued and not yet committed, over all lanes. */
@@ -86,9 +86,13 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         }
     }
 
+    /** An operation and when it was queued: every item gets its full delay to be acknowledged. */
+    private record Queued(Commit op, long at) {
+    }
+
     /** One queue and the thread that drains it. */
     private final class Lane implements Runnable {
-        final BlockingQueue<Commit> queue;
+        final BlockingQueue<Queued> queue;
         final Thread thread;
 
         Lane(int index, int capacity) {
@@ -100,7 +104,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         public void run() {
             List<Commit> batch = new ArrayList<>();
             while (true) {
-                Commit first;
+                Queued first;
                 try {
                     first = queue.poll(50, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
@@ -112,9 +116,20 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     continue;
                 }
                 // Let the batch fill, and let online recipients ack, unless it is full already.
-                if (!closing && delayNanos > 0 && queue.size() < maxBatch) LockSupport.parkNanos(delayNanos);
-                batch.add(first);
-                queue.drainTo(batch, maxBatch - 1);
+                long wait = first.at() + delayNanos - System.nanoTime();
+                if (!closing && wait > 0 && queue.size() < maxBatch) LockSupport.parkNanos(wait);
+                batch.add(first.op());
+                // Only operations queued at least the delay ago join: under load the queue also
+                // holds items a few microseconds old, whose recipients have had no time to ack
+                // them, and writing those is most of what write-back saves. Taking a prefix
+                // keeps each user's operations in order.
+                long cutoff = System.nanoTime() - delayNanos;
+                while (batch.size() < maxBatch) {
+                    Queued next = queue.peek(); // this thread is the lane's only consumer
+                    if (next == null || (!closing && next.at() > cutoff)) break;
+                    queue.poll();
+                    batch.add(next.op());
+                }
                 commit(batch);
                 batch.clear();
             }
@@ -210,11 +225,14 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             for (Commit.ReserveSeq r : reserves) store.reservationFailed(r.user());
             return;
         }
-        for (Commit.WriteItem w : written) {
-            w.entry().written();
-            w.done().complete(null);
+        // In queue order, written and skipped alike: the sender's oks must come in the order its
+        // messages were queued, which is the order the recipient receives them.
+        for (Commit op : batch) {
+            if (op instanceof Commit.WriteItem w) {
+                w.entry().written(); // no effect on a skipped entry
+                w.done().complete(null);
+            }
         }
-        for (Commit.WriteItem w : skipped) w.done().complete(null);
         for (Commit.ReserveSeq r : reserves) store.reserved(r.user(), r.upTo());
 
         long micros = (System.nanoTime() - started) / 1000;

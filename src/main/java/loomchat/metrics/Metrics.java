@@ -55,7 +55,7 @@ public final class Metrics {
     /** All metrics in the Prometheus text exposition format (version 0.0.4). */
     public String render() {
         StringBuilder b = new StringBuilder(4096);
-        gauges.forEach((name, v) -> line(b, name, "gauge", v.getAsLong()));
+        new java.util.TreeMap<>(gauges).forEach((name, v) -> line(b, name, "gauge", v.getAsLong()));
         counter(b, "loomchat_connections_opened_total", connectionsOpened);
         counter(b, "loomchat_connections_closed_total", connectionsClosed);
         counter(b, "loomchat_connections_refused_total", connectionsRefused);
@@ -96,6 +96,11 @@ public final class Metrics {
     private static void labelled(StringBuilder b, String name, Map<String, LongAdder> byType) {
         b.append("# TYPE ").append(name).append(" counter\n");
         new java.util.TreeMap<>(byType).forEach((type, v) ->
-                b.append(name).append("{type=\"").append(type).append("\"} ").append(v.sum()).append('\n'));
+                b.append(name).append("{type=\"").append(labelValue(type)).append("\"} ").append(v.sum()).append('\n'));
+    }
+
+    /** A label value as the text format wants it: backslash, double quote and newline escaped. */
+    static String labelValue(String v) {
+        return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 }

@@ -14,19 +14,27 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import loomchat.chat.Authenticator;
+import loomchat.chat.Groups;
+import loomchat.chat.LoginThrottle;
 import loomchat.chat.MessageIds;
 import loomchat.chat.PasswordHasher;
+import loomchat.chat.Presence;
 import loomchat.chat.Router;
 import loomchat.config.Config;
 import loomchat.db.Accounts;
 import loomchat.db.Database;
 import loomchat.db.GroupCommitter;
+import loomchat.db.GroupRecords;
 import loomchat.db.Recovery;
+import loomchat.media.MediaHttp;
+import loomchat.media.MediaLibrary;
+import loomchat.media.MediaSweeper;
 import loomchat.metrics.Metrics;
 import loomchat.protocol.ErrorCode;
 import loomchat.protocol.FrameCodec;
 import loomchat.protocol.ServerFrame;
 import loomchat.store.ChatStore;
+import loomchat.store.GroupTable;
 
 /**
  * A running loomchat server: wires the parts together, accepts connections and shuts down cleanly.
@@ -46,6 +54,7 @@ public final class ChatServer implements AutoCloseable {
     private final ChatStore store;
     private final ServerSocket serverSocket;
     private final HttpFront http;
+    private final MediaSweeper mediaSweeper;
     private final ScheduledExecutorService timer;
     private final Services services;
     private final Semaphore permits;
@@ -71,20 +80,40 @@ public final class ChatServer implements AutoCloseable {
 
         MessageIds ids = new MessageIds(accounts.serverValue("message_id_key", MessageIds.newSecret()));
         Authenticator auth = new Authenticator(accounts, store,
-                new PasswordHasher(config.passwordIterations(), config.hashConcurrency()), config.tokenTtl());
-        Router router = new Router(store, ids, metrics);
+                new PasswordHasher(config.passwordIterations(), config.hashConcurrency()),
+                new LoginThrottle(config.loginFailuresPerUser(), config.loginFailuresPerAddress(),
+                        config.loginFailureWindow().toMillis()),
+                config.tokenTtl());
+        MediaLibrary media = new MediaLibrary(db, config.dataDir().resolve("media"), config.mediaTtl(),
+                config.maxMediaBytes(), metrics);
+        GroupTable groupTable = new GroupTable(config.partitions());
+        GroupRecords groupRecords = new GroupRecords(db);
+        int groupCount = groupRecords.load(groupTable, store);
+        LOG.log(System.Logger.Level.INFO, "loaded {0} groups", String.valueOf(groupCount));
+        Router router = new Router(store, ids, metrics, media, groupTable);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
                 .name("loomchat-timer").daemon().unstarted(r));
-        this.services = new Services(config, codec, store, auth, router, metrics, timer, this);
+        this.services = new Services(config, codec, store, auth, router,
+                new Groups(groupTable, store, groupRecords, config.maxGroupSize()),
+                new Presence(store, groupTable), metrics, timer, this);
         this.permits = new Semaphore(config.maxConnections());
 
-        this.serverSocket = new ServerSocket();
+        javax.net.ssl.SSLContext tls = Tls.context(config.tlsKeystore(), config.tlsKeystorePassword());
+        // With TLS the handshake happens on the connection's own virtual thread, at its first read.
+        this.serverSocket = tls == null ? new ServerSocket() : tls.getServerSocketFactory().createServerSocket();
         serverSocket.setReuseAddress(true);
         serverSocket.bind(new InetSocketAddress(config.bind(), config.port()), 4096);
-        this.http = new HttpFront(config.bind(), config.httpPort(), metrics);
+        this.http = new HttpFront(config.bind(), config.httpPort(), tls, metrics);
+        http.route("/media", new MediaHttp(media, auth::tokenUser));
+        this.mediaSweeper = MediaSweeper.start(media);
         metrics.gauge("loomchat_connections_open", connections::size);
         metrics.gauge("loomchat_commit_backlog", committer::backlog);
         http.start();
+        long stallLimit = config.writeStallTimeout().toNanos();
+        timer.scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            for (Connection c : connections) c.cutIfStalled(stallLimit, now);
+        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         this.acceptor = Thread.ofPlatform().name("loomchat-accept").unstarted(this::acceptLoop);
         acceptor.start();
         LOG.log(System.Logger.Level.INFO, "listening chat={0} http={1}", String.valueOf(port()), String.valueOf(httpPort()));
@@ -175,9 +204,15 @@ public final class ChatServer implements AutoCloseable {
             for (Connection c : connections) c.close();
             try {
                 acceptor.join(2000);
+                // Every permit back means every connection has ended its session, so the
+                // last_seen of users online until now is queued before the committer closes.
+                if (!permits.tryAcquire(config.maxConnections(), 2, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.log(System.Logger.Level.WARNING, "{0} connections still closing", String.valueOf(connections.size()));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            mediaSweeper.close();
             committer.close();
             timer.shutdownNow();
             db.close();

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import loomchat.chat.Authenticator;
@@ -29,9 +31,12 @@ final class Connection implements Runnable {
     private final Socket socket;
     private final Services services;
     private final String remote;
-    private Outbox outbox;
+    private final String address; // the client's IP, without the port: what login throttling counts
+    private volatile Outbox outbox; // read by the server's stall check
     private ScheduledFuture<?> loginDeadline;
     private int badFrames;
+    /** The users this connection watches; touched only by this connection's thread. */
+    private Set<String> watching;
 
     // Set by a successful login; read only by this connection's thread.
     private String user;
@@ -41,6 +46,7 @@ final class Connection implements Runnable {
         this.socket = socket;
         this.services = services;
         this.remote = String.valueOf(socket.getRemoteSocketAddress());
+        this.address = socket.getInetAddress() == null ? "?" : socket.getInetAddress().getHostAddress();
     }
 
     @Override
@@ -66,10 +72,21 @@ final class Connection implements Runnable {
         } finally {
             if (loginDeadline != null) loginDeadline.cancel(false);
             if (outbox != null) outbox.close();
+            if (watching != null) services.presence().unsubscribeAll(watching, outbox);
             if (user != null) services.sessionEnded(user, outbox);
             services.connectionClosed(this);
             services.metrics().connectionsClosed.increment();
         }
+    }
+
+    /** Cuts the connection if its client has not taken our bytes for too long; true if it was cut. */
+    boolean cutIfStalled(long limitNanos, long nowNanos) {
+        Outbox o = outbox;
+        if (o == null || !o.stalledLongerThan(limitNanos, nowNanos)) return false;
+        LOG.log(System.Logger.Level.INFO, "{0}: not reading for too long, disconnecting", name());
+        services.metrics().slowClientsCut.increment();
+        o.close();
+        return true;
     }
 
     /** Closes the socket from outside (shutdown); the read loop ends with an exception. */
@@ -135,15 +152,40 @@ final class Connection implements Runnable {
                 reply(new ServerFrame.Ok(l.id()));
                 outbox.finish();
             }
-            case Send s -> services.router().send(user, s).thenAccept(outbox::send);
+            case Send s -> {
+                if (!services.store().allowSend(user, services.config().sendRate(), services.config().sendBurst(),
+                        System.nanoTime())) {
+                    throw new ProtocolException(ErrorCode.RATE_LIMITED, s.id(), "sending too fast; slow down");
+                }
+                services.router().send(user, s).thenAccept(outbox::send);
+            }
             case Ack a -> services.router().ack(user, outbox, a.seq());
             case Read r -> services.router().read(user, r.msg());
-            case Request r -> throw new ProtocolException(ErrorCode.INVALID, r.id(),
-                    "'" + Dispatch.typeOf(r) + "' is not available on this server yet");
-            case Typing t -> {
-                // Transient and best effort: dropped when nobody online wants it.
+            case Subscribe s -> subscribe(s);
+            case Unsubscribe u -> {
+                services.presence().unsubscribe(u.id(), u.user(), outbox);
+                if (watching != null) watching.remove(u.user());
+                reply(new ServerFrame.Ok(u.id()));
             }
+            case Typing t -> services.presence().typing(user, t);
+            case GroupCreate g -> services.groups().create(user, g).thenAccept(outbox::send);
+            case GroupAdd g -> services.groups().add(user, g).thenAccept(outbox::send);
+            case GroupRemove g -> services.groups().remove(user, g).thenAccept(outbox::send);
+            case GroupLeave g -> services.groups().leave(user, g).thenAccept(outbox::send);
+            case GroupInfoRequest g -> reply(services.groups().info(user, g));
+            case GroupsRequest g -> reply(services.groups().list(user, g));
         }
+    }
+
+    /** Watches a user, within {@code max_subscriptions} per connection; the ok and the first notice come from the watch. */
+    private void subscribe(Subscribe s) throws ProtocolException {
+        if (watching == null) watching = new HashSet<>();
+        if (!watching.contains(s.user()) && watching.size() >= services.config().maxSubscriptions()) {
+            throw new ProtocolException(ErrorCode.INVALID, s.id(),
+                    "a connection may watch at most " + services.config().maxSubscriptions() + " users");
+        }
+        services.presence().subscribe(s.id(), s.user(), outbox);
+        watching.add(s.user());
     }
 
     private void login(Login l) throws ProtocolException {
@@ -151,8 +193,8 @@ final class Connection implements Runnable {
         Authenticator.LoggedIn in;
         try {
             in = l.password() != null
-                    ? services.auth().loginWithPassword(l.id(), l.user(), l.password())
-                    : services.auth().loginWithToken(l.id(), l.user(), l.token());
+                    ? services.auth().loginWithPassword(l.id(), l.user(), l.password(), address)
+                    : services.auth().loginWithToken(l.id(), l.user(), l.token(), address);
         } catch (ProtocolException e) {
             if (e.code() == ErrorCode.BAD_CREDENTIALS) services.metrics().loginsFailed.increment();
             throw e;

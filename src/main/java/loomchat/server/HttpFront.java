@@ -10,14 +10,22 @@ import java.util.concurrent.Executors;
 import loomchat.metrics.Metrics;
 
 /**
- * The HTTP port: {@code /health} and {@code /metrics}, on the JDK's built-in HTTP server with a
- * virtual thread per exchange.
+ * The HTTP port: {@code /health}, {@code /metrics} and the media routes, on the JDK's built-in
+ * HTTP(S) server with a virtual thread per exchange.
  */
 public final class HttpFront implements AutoCloseable {
     private final HttpServer http;
 
-    public HttpFront(String bind, int port, Metrics metrics) throws IOException {
-        http = HttpServer.create(new InetSocketAddress(bind, port), 1024);
+    /** An HTTP front on {@code bind:port}; HTTPS when {@code tls} is not null. */
+    public HttpFront(String bind, int port, javax.net.ssl.SSLContext tls, Metrics metrics) throws IOException {
+        if (tls == null) {
+            http = HttpServer.create(new InetSocketAddress(bind, port), 1024);
+        } else {
+            com.sun.net.httpserver.HttpsServer https =
+                    com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(bind, port), 1024);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            http = https;
+        }
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         http.createContext("/health", ex -> respond(ex, 200, "text/plain; charset=utf-8", "ok\n"));
         http.createContext("/metrics", ex ->

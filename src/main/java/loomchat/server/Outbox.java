@@ -50,6 +50,7 @@ final class Outbox implements Endpoint {
     private boolean closing;           // write what is queued, then close the socket
     private boolean closed;
     private volatile String user;      // set once the login reply is queued: the inbox opens
+    private volatile long blockedSince; // nanoTime when the current socket write began; 0 when none
 
     Outbox(Socket socket, FrameCodec codec, ChatStore store, Metrics metrics, int capacity, String name) {
         this.socket = socket;
@@ -181,7 +182,7 @@ final class Outbox implements Endpoint {
     private void write() {
         List<ServerFrame.InboxItem> items = new ArrayList<>();
         try {
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), WRITE_BUFFER);
+            OutputStream out = new BufferedOutputStream(new StallWatch(socket.getOutputStream()), WRITE_BUFFER);
             while (true) {
                 byte[] frame = nextQueued();
                 if (frame != null) {
@@ -241,6 +242,35 @@ final class Outbox implements Endpoint {
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * True if a write to the socket has been blocked for longer than {@code limitNanos}: the
+     * client stopped reading and its TCP window is full. Checked by the server's timer.
+     */
+    boolean stalledLongerThan(long limitNanos, long nowNanos) {
+        long since = blockedSince;
+        return since != 0 && nowNanos - since > limitNanos;
+    }
+
+    /**
+     * Marks when a system-level write starts and ends. Only the buffer's flushes reach it, so
+     * this costs two volatile writes per system call, not per frame.
+     */
+    private final class StallWatch extends java.io.FilterOutputStream {
+        StallWatch(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            blockedSince = System.nanoTime() | 1; // never 0, which means "not writing"
+            try {
+                out.write(b, off, len);
+            } finally {
+                blockedSince = 0;
+            }
         }
     }
 

@@ -2,6 +2,8 @@ package loomchat.server;
 
 import java.util.concurrent.ScheduledExecutorService;
 import loomchat.chat.Authenticator;
+import loomchat.chat.Groups;
+import loomchat.chat.Presence;
 import loomchat.chat.Router;
 import loomchat.config.Config;
 import loomchat.metrics.Metrics;
@@ -10,16 +12,17 @@ import loomchat.store.ChatStore;
 
 /** What a connection needs from the server, gathered so that each connection holds one reference. */
 record Services(Config config, FrameCodec codec, ChatStore store, Authenticator auth, Router router,
-                Metrics metrics, ScheduledExecutorService timer, ChatServer server) {
+                Groups groups, Presence presence, Metrics metrics, ScheduledExecutorService timer, ChatServer server) {
 
     /** A user logged in on some connection. */
     void sessionStarted(String user) {
-        // Presence notifications hook in here.
+        presence.changed(user);
     }
 
     /** The connection that was the user's session ended. */
     void sessionEnded(String user, Outbox outbox) {
-        store.detach(user, outbox, System.currentTimeMillis());
+        // Only if the session really ended: a newer login of the same user keeps them online.
+        if (store.detach(user, outbox, System.currentTimeMillis())) presence.changed(user);
     }
 
     void connectionClosed(Connection connection) {

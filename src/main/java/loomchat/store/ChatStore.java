@@ -1,11 +1,13 @@
 package loomchat.store;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongFunction;
 import loomchat.protocol.ErrorCode;
 import loomchat.protocol.ProtocolException;
+import loomchat.protocol.ServerFrame;
 import loomchat.protocol.ServerFrame.InboxItem;
 
 /**
@@ -291,6 +293,23 @@ public final class ChatStore {
 
     // --------------------------------------------------------- idempotent sends
 
+    /**
+     * Takes one send from the user's rate budget ({@code rate} a second, bursts up to {@code burst});
+     * false when the user is sending too fast.
+     */
+    public boolean allowSend(String user, double rate, int burst, long nowNanos) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null) return false;
+            if (st.sendBudget == null) st.sendBudget = new TokenBucket(burst, nowNanos);
+            return st.sendBudget.take(rate, burst, nowNanos);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
     /** The outcome of {@link #claimSend}: the answer on record, and whether this call created it. */
     public record Claim(SentMessage sent, boolean fresh) {
     }
@@ -321,6 +340,83 @@ public final class ChatStore {
         try {
             UserState st = p.users.get(sender);
             if (st != null) st.sendKeys().remove(requestId, sent);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    // ----------------------------------------------------------------- groups
+
+    /** Records that the user is now a member of the group, for {@link #groupsOf}. */
+    public void joinedGroup(String user, String groupId) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null) return;
+            if (st.groups == null) st.groups = new LinkedHashSet<>(4);
+            st.groups.add(groupId);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    public void leftGroup(String user, String groupId) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null || st.groups == null) return;
+            st.groups.remove(groupId);
+            if (st.groups.isEmpty()) st.groups = null;
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    /** The ids of the groups the user is in, in the order they joined them. */
+    public List<String> groupsOf(String user) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            return st == null || st.groups == null ? List.of() : List.copyOf(st.groups);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    // --------------------------------------------------------------- presence
+
+    /**
+     * The watchers of a user's presence, made on first use when {@code create} is set; null
+     * for an unknown user, or when nobody ever watched and {@code create} is not set.
+     */
+    public Watchers watchers(String user, boolean create) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null) return null;
+            if (st.watchers == null && create) st.watchers = new Watchers();
+            return st.watchers;
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    /**
+     * The user's presence now: online, or offline with when they were last seen (no
+     * {@code last_seen} for a user never seen online since registering).
+     */
+    public ServerFrame.Presence presence(String user) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st != null && st.session != null) return new ServerFrame.Presence(user, true, null);
+            long seen = st == null ? 0 : st.lastSeen;
+            return new ServerFrame.Presence(user, false, seen > 0 ? seen : null);
         } finally {
             p.lock.unlock();
         }

@@ -2,7 +2,8 @@ package loomchat.store;
 
 /**
  * Everything the server holds in memory for one registered user: the inbox, the live session
- * if any, when they were last seen, and their recent send ids. Guarded by its partition's lock.
+ * if any, when they were last seen, their recent send ids, their groups and who watches their
+ * presence. Guarded by its partition's lock.
  */
 final class UserState {
     final String name;
@@ -10,6 +11,12 @@ final class UserState {
     Endpoint session;
     long lastSeen;
     private SendKeys sendKeys;
+    /** Ids of the groups the user is in; null while none (most users, most of the time). */
+    java.util.Set<String> groups;
+    /** Who watches the user's presence; made on the first subscribe and kept. */
+    Watchers watchers;
+    /** Made on the first send: most users, most of the time, send nothing. */
+    TokenBucket sendBudget;
 
     UserState(String name) {
         this.name = name;

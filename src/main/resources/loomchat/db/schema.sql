@@ -44,3 +44,32 @@ CREATE TABLE IF NOT EXISTS server_meta (
     meta_key   VARCHAR(64)    NOT NULL PRIMARY KEY,
     meta_value VARBINARY(256) NOT NULL
 );
+
+-- Uploaded media (the bytes are files under <data-dir>/media, named by id). A row is written
+-- before its file appears and deleted after it goes; rows older than media_ttl read as absent.
+CREATE TABLE IF NOT EXISTS media (
+    id      VARCHAR(32)  NOT NULL PRIMARY KEY,
+    owner   VARCHAR(32)  NOT NULL,
+    mime    VARCHAR(255) NOT NULL,
+    size    BIGINT       NOT NULL,
+    sha256  CHAR(64)     NOT NULL,
+    created BIGINT       NOT NULL
+);
+CREATE INDEX IF NOT EXISTS media_by_created ON media(created);
+
+-- Groups ("groups" itself is a reserved word in MySQL 8, hence chat_groups).
+CREATE TABLE IF NOT EXISTS chat_groups (
+    id      VARCHAR(32)  NOT NULL PRIMARY KEY,
+    name    VARCHAR(128) NOT NULL,
+    created BIGINT       NOT NULL
+);
+
+-- Group members. join_order orders the members by when they joined: when the last admin
+-- leaves, the longest-standing member left becomes admin.
+CREATE TABLE IF NOT EXISTS group_members (
+    group_id   VARCHAR(32) NOT NULL,
+    user_name  VARCHAR(32) NOT NULL,
+    join_order BIGINT      NOT NULL,
+    is_admin   BOOLEAN     NOT NULL,
+    PRIMARY KEY (group_id, user_name)
+);

@@ -79,6 +79,15 @@ public final class TestServer implements AutoCloseable {
         return w;
     }
 
+    /** Registers users and leaves them offline. */
+    public void register(String... names) throws IOException {
+        for (String name : names) {
+            try (Wire w = connect()) {
+                w.register(name);
+            }
+        }
+    }
+
     @Override
     public void close() {
         server.close();

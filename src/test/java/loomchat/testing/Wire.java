@@ -142,6 +142,30 @@ public final class Wire implements AutoCloseable {
         return r;
     }
 
+    /** Logs in by token; returns the reply, whatever it is. */
+    public JsonNode loginWithToken(String user, String token) throws IOException {
+        return request("{'type':'login','id':'t','user':'" + user + "','token':'" + token + "'}", "t");
+    }
+
+    /** Acknowledges every item up to {@code seq}. */
+    public Wire ack(long seq) throws IOException {
+        return send("{'type':'ack','seq':" + seq + "}");
+    }
+
+    /** The next {@code n} frames of the given type, skipping others. */
+    public List<JsonNode> next(String type, int n) throws IOException {
+        List<JsonNode> frames = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) frames.add(next(type));
+        return frames;
+    }
+
+    /** Sends one message and returns its {@code ok} (failing the test on an error). */
+    public JsonNode sendMessage(String id, String to, String body) throws IOException {
+        JsonNode r = request("{'type':'send','id':'" + id + "','to':'" + to + "','body':'" + body + "'}", id);
+        assertEquals("ok", r.path("type").asText(), () -> "send " + id + ": " + r);
+        return r;
+    }
+
     public void close() throws IOException {
         socket.close();
     }

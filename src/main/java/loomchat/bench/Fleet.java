@@ -1,0 +1,75 @@
+package loomchat.bench;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
+import java.util.function.Consumer;
+import loomchat.client.ChatClient;
+import loomchat.client.ChatException;
+
+/**
+ * Opens many logged-in clients at once, each on a virtual thread, with a bound on how many
+ * connect and log in at the same moment: an unbounded burst overflows the server's accept queue,
+ * and a dropped SYN is retried only after a second, which would measure the kernel, not the server.
+ */
+final class Fleet {
+    private Fleet() {
+    }
+
+    /**
+     * Logs in {@code users[i]} as client number {@code first + i}; {@code setup.apply(i)} prepares
+     * each client before its login. Failed clients are null in the result and counted in {@code errors}.
+     *
+     * @param latency records connect-to-login time per client (may be null)
+     * @param opened  counts clients logged in, for the progress line
+     */
+    static ChatClient[] open(Bench bench, List<String> users, int first, IntFunction<Consumer<ChatClient>> setup,
+                             Latency latency, LongAdder opened, LongAdder errors) throws InterruptedException {
+        ChatClient[] clients = new ChatClient[users.size()];
+        Semaphore slots = new Semaphore(bench.concurrency());
+        List<Thread> threads = new ArrayList<>(users.size());
+        for (int i = 0; i < users.size(); i++) {
+            int k = i;
+            slots.acquire();
+            threads.add(Thread.ofVirtual().name("bench-connect").start(() -> {
+                long start = System.nanoTime();
+                try {
+                    clients[k] = bench.tokens().login(bench.target(), first + k, users.get(k), setup.apply(k));
+                    if (latency != null) latency.recordNanos(System.nanoTime() - start);
+                    opened.increment();
+                } catch (IOException | ChatException e) {
+                    errors.increment();
+                    if (errors.sum() <= 3) bench.progressOut().println("connect/login of " + users.get(k) + " failed: " + e);
+                } finally {
+                    slots.release();
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        return clients;
+    }
+
+    /** Closes every client, in parallel (a close waits briefly for its reader thread). */
+    static void closeAll(ChatClient[] clients) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        int chunk = 256;
+        for (int from = 0; from < clients.length; from += chunk) {
+            int a = from;
+            int b = Math.min(clients.length, from + chunk);
+            threads.add(Thread.ofVirtual().start(() -> {
+                for (int i = a; i < b; i++) if (clients[i] != null) clients[i].close();
+            }));
+        }
+        for (Thread t : threads) t.join();
+    }
+
+    /** Names {@code prefix0 .. prefix(n-1)}. */
+    static List<String> names(String prefix, int n) {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(prefix + i);
+        return out;
+    }
+}

@@ -1,0 +1,123 @@
+package loomchat.bench;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import loomchat.client.ChatClient;
+
+/**
+ * {@code relay}: pairs of users, each sender sending a stream of messages to its receiver, who
+ * acknowledges them (the client acks cumulatively). Measures delivered messages per second and
+ * the latencies send→receive and send→{@code ok}, and checks every stream arrived exactly once
+ * and in order.
+ *
+ * <p>A short warm-up round runs first and is not reported: it lets both JVMs compile the hot
+ * paths, and each round carries its own tag so that nothing of one is counted in the other.
+ */
+final class Relay {
+    private final Bench bench;
+    private final Workloads.RelayOptions opt;
+    private final String runId = Long.toString(System.nanoTime() & 0xffffffL, 36);
+    private volatile Delivery delivery; // the round under way, read by the receivers' reader threads
+
+    Relay(Bench bench, Workloads.RelayOptions opt) {
+        this.bench = bench;
+        this.opt = opt;
+    }
+
+    Report run() throws Exception {
+        Report report = new Report(opt.rate() > 0 ? "relay-open-loop" : "relay");
+        List<String> senderNames = Fleet.names("bench-s", opt.pairs());
+        List<String> receiverNames = Fleet.names("bench-r", opt.pairs());
+        LongAdder opened = new LongAdder();
+        LongAdder connectErrors = new LongAdder();
+        ChatClient[] receivers;
+        ChatClient[] senders;
+        try (Progress progress = new Progress(bench.progressOut(), report.get("workload").toString())) {
+            progress.show("accounts", bench.tokens()::registered, "registered", null, () -> 0);
+            bench.tokens().ensure(bench.target(), concat(senderNames, receiverNames), bench.concurrency());
+            progress.show("connect", opened::sum, "logged in", null, connectErrors::sum);
+            receivers = Fleet.open(bench, receiverNames, 0, r -> c -> c.onItem(item -> {
+                Delivery d = delivery;
+                if (d != null) d.received(r, r, item);
+            }), null, opened, connectErrors);
+            senders = Fleet.open(bench, senderNames, opt.pairs(), s -> c -> { }, null, opened, connectErrors);
+            if (connectErrors.sum() > 0) {
+                Fleet.closeAll(receivers);
+                Fleet.closeAll(senders);
+                return report.put("error", connectErrors.sum() + " clients could not connect and log in");
+            }
+            if (opt.warmup() > 0) {
+                round(progress, "warm-up", Math.min(opt.warmup(), opt.messages()), senders, receiverNames, 0);
+            }
+            Map<String, Double> metricsBefore = ServerMetrics.scrape(bench.target());
+            double cpuBefore = bench.probe() == null ? 0 : bench.probe().cpuSeconds();
+            Result r = round(progress, "measure", opt.messages(), senders, receiverNames, opt.rate());
+            Map<String, Double> metricsAfter = ServerMetrics.scrape(bench.target());
+            Fleet.closeAll(senders);
+            Fleet.closeAll(receivers);
+
+            report.put("pairs", opt.pairs()).put("connections", 2 * opt.pairs())
+                    .put("messages_per_sender", opt.messages()).put("body_bytes", opt.bytes());
+            if (opt.rate() > 0) report.put("target_rate_per_s", opt.rate());
+            else report.put("window", opt.window());
+            Delivery d = r.delivery;
+            long expected = (long) opt.pairs() * opt.messages();
+            report.put("delivered", d.delivered.sum())
+                    .put("elapsed_s", Report.round(r.seconds, 3))
+                    .put("delivered_per_s", Report.round(d.delivered.sum() / r.seconds, 0))
+                    .put("exactly_once_in_order", d.exact())
+                    .put("missing", expected - d.inOrder())
+                    .put("duplicates", d.duplicates.sum())
+                    .put("out_of_order", d.outOfOrder.sum())
+                    .put("send_errors", r.sending.errors.sum())
+                    .put("stale_items_ignored", d.stale.sum());
+            report.latency("send_to_receive", d.latency.snapshot());
+            report.latency("send_to_ok", r.sending.okLatency.snapshot());
+            long written = ServerMetrics.delta(metricsBefore, metricsAfter, "loomchat_inbox_items_written_total");
+            long skipped = ServerMetrics.delta(metricsBefore, metricsAfter, "loomchat_inbox_items_skipped_total");
+            if (written + skipped > 0) {
+                report.put("inbox_items_written", written).put("inbox_items_skipped", skipped)
+                        .put("inbox_skipped_pct", Report.round(100.0 * skipped / (written + skipped), 2));
+            }
+            report.server(bench.probe(), cpuBefore);
+            if (bench.tokens().passwordLogins() > 0) {
+                report.put("note", bench.tokens().registered() + " accounts registered, "
+                        + bench.tokens().passwordLogins() + " password logins before the run");
+            }
+        }
+        return report;
+    }
+
+    /** What one round measured. */
+    private record Result(Delivery delivery, Sending sending, double seconds) {
+    }
+
+    private Result round(Progress progress, String phase, int messages, ChatClient[] senders,
+                         List<String> receiverNames, double rate) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(2 * opt.pairs());
+        Delivery d = new Delivery(runId + "-" + phase, messages, opt.pairs(), done);
+        Sending sending = new Sending(d.tag, opt.pairs(), messages, opt.bytes(),
+                (s, body) -> senders[s].send(receiverNames.get(s), body), done);
+        delivery = d;
+        progress.show(phase, d.delivered::sum, "msgs", d.latency, () -> sending.errors.sum() + d.duplicates.sum()
+                + d.outOfOrder.sum());
+        long start = System.nanoTime();
+        if (rate > 0) sending.startOpenLoop(rate);
+        else sending.startClosedLoop(opt.window());
+        boolean finished = done.await(opt.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (!finished) {
+            sending.stop();
+            bench.progressOut().println("relay " + phase + ": not finished within " + opt.timeout()
+                    + "; reporting what arrived");
+        }
+        return new Result(d, sending, seconds);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+    }
+}

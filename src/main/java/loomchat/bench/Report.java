@@ -1,0 +1,77 @@
+package loomchat.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/** The result of one workload: named values in order, printed as a table or as one JSON line. */
+final class Report {
+    private final Map<String, Object> values = new LinkedHashMap<>();
+
+    Report(String workload) {
+        values.put("workload", workload);
+    }
+
+    Report put(String key, Object value) {
+        values.put(key, value);
+        return this;
+    }
+
+    Object get(String key) {
+        return values.get(key);
+    }
+
+    /** p50, p90, p99, p99.9 and max of a microsecond histogram, in milliseconds. */
+    Report latency(String prefix, Histogram h) {
+        put(prefix + "_count", h.getTotalCount());
+        put(prefix + "_p50_ms", millis(h.getValueAtPercentile(50)));
+        put(prefix + "_p90_ms", millis(h.getValueAtPercentile(90)));
+        put(prefix + "_p99_ms", millis(h.getValueAtPercentile(99)));
+        put(prefix + "_p999_ms", millis(h.getValueAtPercentile(99.9)));
+        put(prefix + "_max_ms", millis(h.getMaxValue()));
+        return this;
+    }
+
+    /** Adds the server's CPU time over the run and its peak RSS, when it can be watched. */
+    Report server(ServerProbe probe, double cpuBefore) {
+        if (probe == null) return this;
+        put("server_cpu_s", round(probe.cpuSeconds() - cpuBefore, 2));
+        put("server_peak_rss_mib", round(probe.peakRssKiB() / 1024.0, 1));
+        return this;
+    }
+
+    void print(PrintStream out, boolean json) {
+        if (json) {
+            try {
+                out.println(new ObjectMapper().writeValueAsString(values));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            return;
+        }
+        int width = values.keySet().stream().mapToInt(String::length).max().orElse(10);
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            out.printf(Locale.ROOT, "%-" + width + "s  %s%n", e.getKey(), format(e.getValue()));
+        }
+        out.println();
+    }
+
+    private static String format(Object v) {
+        if (v instanceof Double d) return String.format(Locale.ROOT, "%,.2f", d);
+        if (v instanceof Long || v instanceof Integer) return String.format(Locale.ROOT, "%,d", v);
+        return String.valueOf(v);
+    }
+
+    static double millis(long micros) {
+        return round(micros / 1000.0, 3);
+    }
+
+    static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+}

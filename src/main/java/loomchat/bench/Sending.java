@@ -1,0 +1,113 @@
+package loomchat.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The sending side of one round: each sender sends its stream of numbered messages, either
+ * closed-loop (at most {@code window} unanswered sends each, the next one sent when an {@code ok}
+ * comes back) or open-loop (at a fixed total rate, on a schedule made in advance).
+ *
+ * <p>Open-loop latencies count from the time a message was due, not from when it went out: a
+ * stalled server delays every send scheduled behind the stall, and those delays are counted, so
+ * the percentiles do not suffer from coordinated omission.
+ */
+final class Sending {
+    /** Sends {@code body} from sender {@code s}; the future completes with the server's answer. */
+    interface Channel {
+        CompletableFuture<?> send(int s, String body);
+    }
+
+    final Latency okLatency = new Latency();
+    final LongAdder oks = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    private final String tag;
+    private final int messages;
+    private final int bytes;
+    private final Channel channel;
+    private final AtomicIntegerArray sent;
+    private final AtomicIntegerArray answered;
+    private final CountDownLatch done;
+    private final List<Thread> schedulers = new ArrayList<>();
+
+    /** @param done counted down once per sender when all its sends are answered */
+    Sending(String tag, int senders, int messages, int bytes, Channel channel, CountDownLatch done) {
+        this.tag = tag;
+        this.messages = messages;
+        this.bytes = bytes;
+        this.channel = channel;
+        this.sent = new AtomicIntegerArray(senders);
+        this.answered = new AtomicIntegerArray(senders);
+        this.done = done;
+    }
+
+    /** Starts every sender with {@code window} sends in flight; each answer sends the next. */
+    void startClosedLoop(int window) {
+        for (int s = 0; s < sent.length(); s++) {
+            for (int w = 0; w < window; w++) sendNext(s);
+        }
+    }
+
+    private void sendNext(int s) {
+        int n = sent.getAndIncrement(s);
+        if (n >= messages) return;
+        long t = System.nanoTime();
+        channel.send(s, Stamp.body(tag, s, n, t, bytes)).whenComplete((ok, error) -> {
+            answered(s, t, error);
+            sendNext(s);
+        });
+    }
+
+    /**
+     * Starts one virtual thread per sender that sends at {@code totalRate / senders} messages a
+     * second; the senders' schedules are staggered so that the total is smooth.
+     */
+    void startOpenLoop(double totalRate) {
+        int senders = sent.length();
+        long interval = Math.round(senders * 1e9 / totalRate);
+        long start = System.nanoTime() + 10_000_000; // a moment for the threads to start
+        for (int s = 0; s < senders; s++) {
+            int sender = s;
+            long first = start + Math.round(s * 1e9 / totalRate);
+            schedulers.add(Thread.ofVirtual().name("bench-sender-" + s).start(() -> {
+                for (int n = 0; n < messages; n++) {
+                    long due = first + n * interval;
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                        if (Thread.currentThread().isInterrupted()) return;
+                    }
+                    sent.incrementAndGet(sender);
+                    channel.send(sender, Stamp.body(tag, sender, n, due, bytes))
+                            .whenComplete((ok, error) -> answered(sender, due, error));
+                }
+            }));
+        }
+    }
+
+    private void answered(int s, long since, Throwable error) {
+        if (error == null) {
+            okLatency.recordNanos(System.nanoTime() - since);
+            oks.increment();
+        } else {
+            errors.increment();
+        }
+        if (answered.incrementAndGet(s) == messages) done.countDown();
+    }
+
+    /** Stops open-loop schedulers that are still sending (after a timeout). */
+    void stop() {
+        for (Thread t : schedulers) t.interrupt();
+    }
+
+    long sentTotal() {
+        long n = 0;
+        for (int s = 0; s < sent.length(); s++) n += Math.min(sent.get(s), messages);
+        return n;
+    }
+}

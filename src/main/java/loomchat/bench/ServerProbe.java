@@ -1,0 +1,103 @@
+package loomchat.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads a server process's CPU time and memory from {@code /proc}, and asks it for a full GC.
+ * Only meaningful when the server runs on the same machine as the generator.
+ */
+final class ServerProbe {
+    private final long pid;
+    private final long ticksPerSecond;
+
+    ServerProbe(long pid) {
+        this.pid = pid;
+        if (!Files.isReadable(Path.of("/proc", Long.toString(pid), "status"))) {
+            throw new IllegalArgumentException("no process " + pid + " to read in /proc");
+        }
+        this.ticksPerSecond = clockTicks();
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    /** User plus system CPU time the process has used so far. */
+    double cpuSeconds() {
+        String stat = read("stat");
+        // The command name may hold spaces; fields after its closing parenthesis are fixed.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long utime = Long.parseLong(f[11]);
+        long stime = Long.parseLong(f[12]);
+        return (utime + stime) / (double) ticksPerSecond;
+    }
+
+    /** Resident set size now, in KiB. */
+    long rssKiB() {
+        return statusKiB("VmRSS:");
+    }
+
+    /** The highest resident set size the process has had, in KiB. */
+    long peakRssKiB() {
+        return statusKiB("VmHWM:");
+    }
+
+    /**
+     * Runs a full GC in the server ({@code jcmd <pid> GC.run}) so that RSS reflects live data,
+     * then waits a moment for the collector to give freed heap back to the OS.
+     *
+     * @return false if jcmd is missing or failed (the RSS figures are then taken without a GC)
+     */
+    boolean gc() {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (!Files.isExecutable(jcmd)) return false;
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroy();
+                return false;
+            }
+            Thread.sleep(1000);
+            return p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private long statusKiB(String key) {
+        for (String line : read("status").split("\n")) {
+            if (line.startsWith(key)) return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
+        }
+        throw new IllegalStateException(key + " missing from /proc/" + pid + "/status");
+    }
+
+    private String read(String file) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), file));
+        } catch (IOException e) {
+            throw new IllegalStateException("server process " + pid + " is gone: " + e.getMessage(), e);
+        }
+    }
+
+    /** USER_HZ: 100 on every Linux we know, but asked for rather than assumed. */
+    private static long clockTicks() {
+        try {
+            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor(5, TimeUnit.SECONDS);
+            return Long.parseLong(out);
+        } catch (IOException | NumberFormatException e) {
+            return 100;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 100;
+        }
+    }
+}

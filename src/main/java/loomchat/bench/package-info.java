@@ -1,0 +1,14 @@
+/**
+ * The load generator behind {@code loomchat bench}: workloads that drive a running server through
+ * the project's own {@link loomchat.client.ChatClient} and measure it.
+ *
+ * <p>{@link loomchat.bench.Relay} pairs senders with receivers and checks that every message
+ * arrives exactly once and in order; {@link loomchat.bench.Idle} holds thousands of logged-in
+ * connections and weighs them in server RSS; {@link loomchat.bench.Reconnect} drops them all and
+ * times their return; {@link loomchat.bench.GroupFanout} sends into one large group. Latencies go
+ * into HdrHistograms, a {@link loomchat.bench.Progress} line shows the run once a second, and a
+ * {@link loomchat.bench.Report} is the result, as a table or one JSON line. Accounts are
+ * registered once per server and then logged in by token ({@link loomchat.bench.TokenBook}), since
+ * a password login costs a deliberately slow hash.
+ */
+package loomchat.bench;

@@ -1,0 +1,72 @@
+package loomchat.chat;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Slows password guessing: after too many failed logins for one user name, or from one remote
+ * address, within a window, further attempts get {@code rate_limited} without being checked.
+ *
+ * <p>Refused attempts cost no password hashing, so a guessing flood cannot burn the CPU either.
+ * Both maps are bounded: when one is full, expired windows are dropped first, and if it is still
+ * full the new key is simply not tracked (a flood of distinct names then goes unthrottled per
+ * name, but stays throttled per address).
+ */
+public final class LoginThrottle {
+    static final int MAX_TRACKED = 100_000;
+
+    private final int perUser;
+    private final int perAddress;
+    private final long windowMillis;
+    private final Map<String, Window> byUser = new ConcurrentHashMap<>();
+    private final Map<String, Window> byAddress = new ConcurrentHashMap<>();
+
+    /** Failures counted since {@code start}. */
+    private record Window(long start, AtomicInteger failures) {
+    }
+
+    public LoginThrottle(int perUser, int perAddress, long windowMillis) {
+        this.perUser = perUser;
+        this.perAddress = perAddress;
+        this.windowMillis = windowMillis;
+    }
+
+    /** True if this user name or this address has failed too often lately. */
+    public boolean blocked(String user, String address, long now) {
+        return over(byUser, user, perUser, now) || over(byAddress, address, perAddress, now);
+    }
+
+    public void failed(String user, String address, long now) {
+        count(byUser, user, now);
+        count(byAddress, address, now);
+    }
+
+    /** A successful login clears the user's count (not the address's: one good password proves little there). */
+    public void succeeded(String user) {
+        byUser.remove(user);
+    }
+
+    private boolean over(Map<String, Window> map, String key, int limit, long now) {
+        Window w = map.get(key);
+        return w != null && now - w.start() < windowMillis && w.failures().get() >= limit;
+    }
+
+    private void count(Map<String, Window> map, String key, long now) {
+        if (map.size() >= MAX_TRACKED && !map.containsKey(key)) {
+            sweep(map, now);
+            if (map.size() >= MAX_TRACKED) return;
+        }
+        // compute() keeps the window replacement atomic; the function is pure and quick.
+        Window w = map.compute(key, (k, old) ->
+                old == null || now - old.start() >= windowMillis ? new Window(now, new AtomicInteger()) : old);
+        w.failures().incrementAndGet();
+    }
+
+    private void sweep(Map<String, Window> map, long now) {
+        for (Iterator<Window> it = map.values().iterator(); it.hasNext(); ) {
+            if (now - it.next().start() >= windowMillis) it.remove();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package loomchat.chat;
+
+import java.util.Collection;
+import loomchat.protocol.ClientFrame;
+import loomchat.protocol.ErrorCode;
+import loomchat.protocol.ProtocolException;
+import loomchat.protocol.ServerFrame;
+import loomchat.store.ChatStore;
+import loomchat.store.Endpoint;
+import loomchat.store.Group;
+import loomchat.store.GroupTable;
+import loomchat.store.Watchers;
+
+/**
+ * The transient signals: who is online, for those who watch, and who is typing.
+ *
+ * <p>Nothing here is stored or retried. A watched user's watchers live in that user's state
+ * ({@link Watchers}), so a user watched by thousands and a connection watching thousands both
+ * cost one set entry per pair, with no lock shared between users. Telling someone is offering
+ * a frame to their connection's outbox, which queues and returns; a notice for a connection
+ * whose queue is full is dropped with it.
+ */
+public final class Presence {
+    private final ChatStore store;
+    private final GroupTable groups;
+
+    public Presence(ChatStore store, GroupTable groups) {
+        this.store = store;
+        this.groups = groups;
+    }
+
+    /**
+     * Starts telling {@code watcher} about {@code user}: queues the {@code ok}, then the user's
+     * presence now, then every change, in that order. Subscribing twice is harmless.
+     */
+    public void subscribe(String requestId, String user, Endpoint watcher) throws ProtocolException {
+        Watchers w = store.watchers(user, true);
+        if (w == null) throw new ProtocolException(ErrorCode.NO_SUCH_USER, requestId, "no such user: " + user);
+        w.add(watcher, new ServerFrame.Ok(requestId), () -> store.presence(user));
+    }
+
+    /** Stops telling {@code watcher} about {@code user}. */
+    public void unsubscribe(String requestId, String user, Endpoint watcher) throws ProtocolException {
+        if (!store.exists(user)) throw new ProtocolException(ErrorCode.NO_SUCH_USER, requestId, "no such user: " + user);
+        Watchers w = store.watchers(user, false);
+        if (w != null) w.remove(watcher);
+    }
+
+    /** Drops every subscription of a connection that closed. */
+    public void unsubscribeAll(Collection<String> users, Endpoint watcher) {
+        for (String user : users) {
+            Watchers w = store.watchers(user, false);
+            if (w != null) w.remove(watcher);
+        }
+    }
+
+    /** The user came online or went offline: every watcher gets the state as it is now. */
+    public void changed(String user) {
+        Watchers w = store.watchers(user, false);
+        if (w != null) w.publish(() -> store.presence(user));
+    }
+
+    /**
+     * Forwards a typing indicator to the recipient, or to every other member of the group, if
+     * online; anything else (an offline recipient, an unknown user or group, a group the typist
+     * is not in) is dropped without a word, since {@code typing} has no reply.
+     */
+    public void typing(String from, ClientFrame.Typing typing) {
+        ServerFrame.TypingNotice notice = new ServerFrame.TypingNotice(from, typing.group(), typing.state());
+        if (typing.to() != null) {
+            if (!typing.to().equals(from)) offer(typing.to(), notice);
+            return;
+        }
+        Group group = groups.get(typing.group());
+        if (group == null || !group.isMember(from)) return;
+        for (String member : group.members()) {
+            if (!member.equals(from)) offer(member, notice);
+        }
+    }
+
+    private void offer(String user, ServerFrame notice) {
+        Endpoint session = store.session(user);
+        if (session != null) session.offer(notice);
+    }
+}

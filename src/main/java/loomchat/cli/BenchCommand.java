@@ -1,0 +1,164 @@
+package loomchat.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import loomchat.bench.Workloads;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code loomchat bench <workload>}: drives load at a running server and prints what it measured
+ * (a table on stdout, or one JSON line with {@code --json}; progress once a second on stderr).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Load generator: relay, idle, reconnect, group. Needs a running server.",
+        subcommands = {BenchCommand.Relay.class, BenchCommand.Idle.class, BenchCommand.Reconnect.class,
+                BenchCommand.Group.class})
+public final class BenchCommand implements Runnable {
+
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    /** The options every workload takes. */
+    static final class Common {
+        @Option(names = "--host", defaultValue = "127.0.0.1", description = "Server host (default: ${DEFAULT-VALUE}).")
+        String host;
+
+        @Option(names = "--port", defaultValue = "7070", description = "Chat port (default: ${DEFAULT-VALUE}).")
+        int port;
+
+        @Option(names = "--http-port", defaultValue = "7071",
+                description = "HTTP port, for /metrics (default: ${DEFAULT-VALUE}; 0 = do not read metrics).")
+        int httpPort;
+
+        @Option(names = "--server-pid", paramLabel = "PID",
+                description = "The server's process id (same machine): adds its CPU seconds and RSS to the report.")
+        Long serverPid;
+
+        @Option(names = "--json", description = "Print the result as one JSON line instead of a table.")
+        boolean json;
+
+        @Option(names = "--tokens", paramLabel = "FILE",
+                description = "Where the bench users' login tokens are kept between runs "
+                        + "(default: <tmpdir>/loomchat-bench-<host>-<port>.tokens).")
+        Path tokens;
+
+        @Option(names = "--source-addresses", defaultValue = "8",
+                description = "Spread connections over 127.0.0.1..127.0.0.N when the server is local (default: ${DEFAULT-VALUE}).")
+        int sourceAddresses;
+
+        @Option(names = "--concurrency", defaultValue = "512",
+                description = "Connects and logins in flight at once (default: ${DEFAULT-VALUE}).")
+        int concurrency;
+
+        Workloads.Settings settings() {
+            Path file = tokens != null ? tokens : Path.of(System.getProperty("java.io.tmpdir"),
+                    "loomchat-bench-" + host + "-" + port + ".tokens");
+            return new Workloads.Settings(host, port, httpPort, serverPid, json, file, sourceAddresses, concurrency,
+                    Duration.ofSeconds(10));
+        }
+    }
+
+    @Command(name = "relay", mixinStandardHelpOptions = true,
+            description = "Pairs of users; each sender sends to its receiver. Checks exactly-once, in-order delivery.")
+    static final class Relay implements Callable<Integer> {
+        @Mixin Common common;
+
+        @Option(names = "--pairs", defaultValue = "500", description = "Sender/receiver pairs (default: ${DEFAULT-VALUE}).")
+        int pairs;
+
+        @Option(names = "--messages", description = "Messages per sender (default: 1000; open loop: rate × duration / pairs).")
+        Integer messages;
+
+        @Option(names = "--bytes", defaultValue = "100", description = "Body size (default: ${DEFAULT-VALUE}).")
+        int bytes;
+
+        @Option(names = "--window", defaultValue = "16", description = "Unanswered sends per sender, closed loop (default: ${DEFAULT-VALUE}).")
+        int window;
+
+        @Option(names = "--rate", description = "Open loop: messages per second in total, sent on a fixed schedule.")
+        Double rate;
+
+        @Option(names = "--duration", defaultValue = "10", description = "Open loop: seconds to run (default: ${DEFAULT-VALUE}).")
+        double duration;
+
+        @Option(names = "--warmup", defaultValue = "100", description = "Messages per sender in an unreported first round (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--timeout", defaultValue = "120", description = "Give up on a round after this many seconds (default: ${DEFAULT-VALUE}).")
+        int timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            int m = messages != null ? messages
+                    : rate != null ? (int) Math.max(1, Math.round(rate * duration / pairs)) : 1000;
+            return Workloads.relay(common.settings(), new loomchat.bench.Workloads.RelayOptions(pairs, m, bytes, window,
+                    rate == null ? 0 : rate, warmup, Duration.ofSeconds(timeout)));
+        }
+    }
+
+    @Command(name = "idle", mixinStandardHelpOptions = true,
+            description = "Opens and logs in N connections, holds them, and weighs them in server RSS (with --server-pid).")
+    static final class Idle implements Callable<Integer> {
+        @Mixin Common common;
+
+        @Option(names = "--connections", defaultValue = "10000", description = "Connections (default: ${DEFAULT-VALUE}; at most ~19,000 under a 20,000 open-file limit).")
+        int connections;
+
+        @Option(names = "--hold", defaultValue = "3", description = "Seconds to hold them before weighing (default: ${DEFAULT-VALUE}).")
+        int hold;
+
+        @Override
+        public Integer call() throws Exception {
+            return Workloads.idle(common.settings(), connections, Duration.ofSeconds(hold));
+        }
+    }
+
+    @Command(name = "reconnect", mixinStandardHelpOptions = true,
+            description = "N logged-in clients drop at once and log back in by token; time until all are back.")
+    static final class Reconnect implements Callable<Integer> {
+        @Mixin Common common;
+
+        @Option(names = "--clients", defaultValue = "10000", description = "Clients (default: ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Override
+        public Integer call() throws Exception {
+            return Workloads.reconnect(common.settings(), clients);
+        }
+    }
+
+    @Command(name = "group", mixinStandardHelpOptions = true,
+            description = "One sender to a group with every member online; deliveries per second.")
+    static final class Group implements Callable<Integer> {
+        @Mixin Common common;
+
+        @Option(names = "--members", defaultValue = "1024", description = "Group size, sender included (default: ${DEFAULT-VALUE}).")
+        int members;
+
+        @Option(names = "--messages", defaultValue = "200", description = "Messages sent to the group (default: ${DEFAULT-VALUE}).")
+        int messages;
+
+        @Option(names = "--bytes", defaultValue = "100", description = "Body size (default: ${DEFAULT-VALUE}).")
+        int bytes;
+
+        @Option(names = "--window", defaultValue = "16", description = "Unanswered sends in flight (default: ${DEFAULT-VALUE}).")
+        int window;
+
+        @Option(names = "--warmup", defaultValue = "20", description = "Messages in an unreported first round (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--timeout", defaultValue = "120", description = "Give up after this many seconds (default: ${DEFAULT-VALUE}).")
+        int timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            return Workloads.group(common.settings(), new loomchat.bench.Workloads.GroupOptions(members, messages, bytes,
+                    window, warmup, Duration.ofSeconds(timeout)));
+        }
+    }
+}

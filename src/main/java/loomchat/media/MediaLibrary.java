@@ -1,0 +1,206 @@
+package loomchat.media;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Pattern;
+import loomchat.db.Database;
+import loomchat.metrics.Metrics;
+import loomchat.protocol.ErrorCode;
+import loomchat.protocol.ProtocolException;
+
+/**
+ * Uploaded media: files under {@code <data-dir>/media}, named by their id, and a row each in
+ * the {@code media} table.
+ *
+ * <p>An upload streams through one small buffer into a temporary file while its SHA-256 is
+ * computed, and stops the moment it passes the size limit; the whole body is never in memory.
+ * Then its row is inserted and the file is moved into place atomically, in that order, so that
+ * a crash can leave a row without a file (harmless: it reads as absent and expires) but never a
+ * file that nothing would ever delete.
+ *
+ * <p>An id is 16 random bytes, base64url: unguessable, so an id works as a capability. Any
+ * logged-in user who has it may download the media, as with WhatsApp's media links; that is
+ * what lets a message forward media to a whole group without an access list per upload.
+ * Media older than {@code media_ttl} reads as absent at once, and {@link #sweep()} deletes it.
+ */
+public final class MediaLibrary implements MediaCatalog {
+    private static final System.Logger LOG = System.getLogger(MediaLibrary.class.getName());
+    /** Copy buffer of an upload: what one upload costs in heap, whatever its size. */
+    static final int BUFFER_BYTES = 16 * 1024;
+    private static final int ID_BYTES = 16;
+    private static final Pattern ID = Pattern.compile("^[A-Za-z0-9_-]{22}$");
+    private static final String TEMP_SUFFIX = ".part";
+    private static final int SWEEP_BATCH = 500;
+
+    /** One stored upload, as its row describes it. */
+    public record Entry(String id, String owner, String mime, long size, String sha256, long created) {
+    }
+
+    /** The upload was longer than {@code max_media_bytes}; nothing of it was kept. */
+    public static final class TooLargeException extends Exception {
+        public TooLargeException(long limit) {
+            super("media are at most " + limit + " bytes", null, false, false);
+        }
+    }
+
+    private final MediaIndex index;
+    private final Path dir;
+    private final long ttlMillis;
+    private final long maxBytes;
+    private final Metrics metrics;
+    private final SecureRandom random = new SecureRandom();
+
+    public MediaLibrary(Database db, Path dir, Duration ttl, long maxBytes, Metrics metrics) throws IOException {
+        this.index = new MediaIndex(db);
+        this.dir = Files.createDirectories(dir);
+        this.ttlMillis = ttl.toMillis();
+        this.maxBytes = maxBytes;
+        this.metrics = metrics;
+        removeLeftoverUploads();
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    public Duration ttl() {
+        return Duration.ofMillis(ttlMillis);
+    }
+
+    /**
+     * Stores an upload read from {@code body}.
+     *
+     * @param declaredLength the length the client announced, or -1 if it did not (chunked)
+     * @throws TooLargeException if the announced or the actual length passes the limit; the
+     *     rest of the body is left unread
+     */
+    public Entry store(String owner, String mime, InputStream body, long declaredLength)
+            throws IOException, SQLException, TooLargeException {
+        if (declaredLength > maxBytes) throw new TooLargeException(maxBytes);
+        Path temp = Files.createTempFile(dir, "upload-", TEMP_SUFFIX);
+        boolean moved = false;
+        try {
+            MessageDigest sha = sha256();
+            long size = 0;
+            byte[] buffer = new byte[BUFFER_BYTES];
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                for (int n; (n = body.read(buffer)) >= 0; ) {
+                    size += n;
+                    if (size > maxBytes) throw new TooLargeException(maxBytes);
+                    sha.update(buffer, 0, n);
+                    ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+                    while (chunk.hasRemaining()) out.write(chunk);
+                }
+                out.force(false); // a 201 promises the bytes are on disk, as an `ok` does for a message
+            }
+            Entry entry = new Entry(newId(), owner, mime, size, HexFormat.of().formatHex(sha.digest()),
+                    System.currentTimeMillis());
+            index.insert(entry);
+            try {
+                Files.move(temp, file(entry.id()), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                index.delete(entry.id());
+                throw e;
+            }
+            moved = true;
+            metrics.mediaBytesStored.add(size);
+            return entry;
+        } finally {
+            if (!moved) Files.deleteIfExists(temp);
+        }
+    }
+
+    /** The entry of {@code id} if it exists and has not expired, else null. */
+    public Entry find(String id) throws SQLException {
+        if (id == null || !ID.matcher(id).matches()) return null; // also keeps ids from naming other paths
+        Entry e = index.find(id);
+        return e == null || expired(e, System.currentTimeMillis()) ? null : e;
+    }
+
+    /** Opens the bytes of an entry, or returns null if its file is gone (a crash, or the sweeper just now). */
+    public InputStream open(Entry e) throws IOException {
+        try {
+            return Files.newInputStream(file(e.id()));
+        } catch (NoSuchFileException gone) {
+            return null;
+        }
+    }
+
+    @Override
+    public void require(String requestId, String mediaId) throws ProtocolException {
+        try {
+            if (find(mediaId) == null) throw noSuchMedia(requestId, mediaId);
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "media lookup failed: {0}", e.toString());
+            throw new ProtocolException(ErrorCode.INTERNAL, requestId, "the media could not be checked; try again");
+        }
+    }
+
+    /**
+     * Deletes every expired upload, file first and then row (a crash in between leaves a row
+     * without a file, which the next sweep removes); returns how many went.
+     */
+    public int sweep() throws SQLException, IOException {
+        long cutoff = System.currentTimeMillis() - ttlMillis;
+        int swept = 0;
+        while (true) {
+            List<String> ids = index.createdBefore(cutoff, SWEEP_BATCH);
+            for (String id : ids) {
+                Files.deleteIfExists(file(id));
+                index.delete(id);
+            }
+            swept += ids.size();
+            if (ids.size() < SWEEP_BATCH) return swept;
+        }
+    }
+
+    static ProtocolException noSuchMedia(String requestId, String mediaId) {
+        return new ProtocolException(ErrorCode.NO_SUCH_MEDIA, requestId,
+                "no such media: " + mediaId + " (unknown or expired; upload it again)");
+    }
+
+    private boolean expired(Entry e, long now) {
+        return e.created() + ttlMillis <= now;
+    }
+
+    Path file(String id) {
+        return dir.resolve(id);
+    }
+
+    private String newId() {
+        byte[] b = new byte[ID_BYTES];
+        random.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    /** Uploads cut short by a crash; at start nothing is uploading, so every temporary file is one. */
+    private void removeLeftoverUploads() throws IOException {
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(dir, "*" + TEMP_SUFFIX)) {
+            for (Path p : parts) Files.deleteIfExists(p);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package loomchat.store;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import loomchat.protocol.ServerFrame;
+
+/**
+ * The connections watching one user's presence.
+ *
+ * <p>Its own lock, not the partition's, guards the set: telling thousands of watchers holds
+ * up only those who subscribe to this one user at that moment, never the partition's other
+ * users. The lock also puts a user's notices in order: whoever holds it reads the current
+ * state and hands that to every watcher, so the last notice each watcher gets is the truth,
+ * even when the user comes online and goes offline on two threads at once. Telling a watcher
+ * is {@link Endpoint#offer}, which only queues.
+ *
+ * <p>Lock order: this lock, then (inside {@code state.get()}) a partition lock, then an
+ * outbox's lock. Nothing takes them the other way round.
+ */
+public final class Watchers {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Set<Endpoint> endpoints = new HashSet<>();
+
+    /** Adds a watcher and queues {@code first} (the reply) and then the current state to it. */
+    public void add(Endpoint watcher, ServerFrame first, Supplier<ServerFrame.Presence> state) {
+        lock.lock();
+        try {
+            endpoints.add(watcher);
+            watcher.offer(first);
+            watcher.offer(state.get());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void remove(Endpoint watcher) {
+        lock.lock();
+        try {
+            endpoints.remove(watcher);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues the current state to every watcher. */
+    public void publish(Supplier<ServerFrame.Presence> state) {
+        lock.lock();
+        try {
+            if (endpoints.isEmpty()) return;
+            ServerFrame.Presence now = state.get();
+            for (Endpoint e : endpoints) e.offer(now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many connections watch the user (for tests and metrics). */
+    public int size() {
+        lock.lock();
+        try {
+            return endpoints.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

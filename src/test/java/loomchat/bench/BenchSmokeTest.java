@@ -1,0 +1,110 @@
+package loomchat.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import loomchat.testing.TestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each workload of {@code loomchat bench} at a tiny size against a real server, so that the load
+ * generator itself stays correct. Not a benchmark: it checks counts and verdicts, not speed.
+ */
+class BenchSmokeTest {
+    static TestServer server;
+    static Bench bench;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServer.start();
+        Target target = Target.of("127.0.0.1", server.port(), server.httpPort(), 2, Duration.ofSeconds(5));
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        bench = new Bench(target, new TokenBook(null), null, quiet, 16);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void relayDeliversEveryMessageOnceInOrder() throws Exception {
+        // given 3 pairs, each sender sending 20 messages with a window of 4
+        Report r = new Relay(bench, new Workloads.RelayOptions(3, 20, 100, 4, 0, 5, Duration.ofSeconds(20))).run();
+
+        // then all 60 arrived, verified, with latencies and the server's write-back counters
+        assertNull(r.get("error"));
+        assertEquals(true, r.get("exactly_once_in_order"));
+        assertEquals(60L, r.get("delivered"));
+        assertEquals(60L, r.get("send_to_receive_count"));
+        assertEquals(60L, r.get("send_to_ok_count"));
+        assertTrue(r.get("inbox_skipped_pct") != null, "metrics read from the HTTP port");
+    }
+
+    @Test
+    void openLoopRelaySendsOnSchedule() throws Exception {
+        // given 2 pairs at 200 msgs/s in total, 10 messages each
+        long start = System.nanoTime();
+        Report r = new Relay(bench, new Workloads.RelayOptions(2, 10, 64, 4, 200, 0, Duration.ofSeconds(20))).run();
+
+        // then all 20 arrived, and the schedule (10 sends 10 ms apart per sender) was kept
+        assertEquals(true, r.get("exactly_once_in_order"));
+        assertEquals(20L, r.get("delivered"));
+        assertTrue((double) r.get("elapsed_s") >= 0.09, "open loop waits for each send's scheduled time");
+        assertTrue(System.nanoTime() - start > 90_000_000L);
+    }
+
+    @Test
+    void idleHoldsEveryConnectionLoggedIn() throws Exception {
+        Report r = new Idle(bench, new Idle.Options(12, Duration.ZERO)).run();
+
+        assertEquals(12L, r.get("logged_in"));
+        assertEquals(12L, r.get("still_open_after_hold"));
+        assertEquals(0L, r.get("errors"));
+    }
+
+    @Test
+    void reconnectBringsEveryClientBack() throws Exception {
+        Report r = new Reconnect(bench, new Reconnect.Options(12)).run();
+
+        assertNull(r.get("error"));
+        assertEquals(12L, r.get("back"));
+        assertEquals(0L, r.get("errors"));
+    }
+
+    @Test
+    void groupFanoutReachesEveryMemberOnceInOrder() throws Exception {
+        // given a group of 6 (1 sender, 5 receivers) and 10 messages
+        Report r = new GroupFanout(bench, new Workloads.GroupOptions(6, 10, 100, 4, 2, Duration.ofSeconds(20))).run();
+
+        // then 50 deliveries, verified
+        assertNull(r.get("error"));
+        assertEquals(true, r.get("exactly_once_in_order"));
+        assertEquals(50L, r.get("deliveries"));
+    }
+
+    @Test
+    void serverProbeReadsProcFiles() {
+        ServerProbe self = new ServerProbe(ProcessHandle.current().pid());
+
+        assertTrue(self.rssKiB() > 0);
+        assertTrue(self.peakRssKiB() >= self.rssKiB());
+        assertTrue(self.cpuSeconds() > 0);
+    }
+
+    @Test
+    void stampRoundTripsThroughABody() {
+        String body = Stamp.body("run1-measure", 7, 42, 123456789L, 100);
+
+        assertEquals(100, body.length());
+        assertEquals(new Stamp("run1-measure", 7, 42, 123456789L), Stamp.parse(body));
+        assertNull(Stamp.parse("hello there"));
+    }
+}

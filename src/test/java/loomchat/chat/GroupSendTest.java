@@ -1,0 +1,138 @@
+package loomchat.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import loomchat.testing.TestServer;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static loomchat.chat.GroupsTest.create;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Messages to a group: fan-out, receipts per member, read checks, idempotency. */
+class GroupSendTest {
+    TestServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = TestServer.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void groupMessageReachesEveryMemberButTheSender() throws Exception {
+        try (Wire bob = server.userOnline("bob"); Wire carol = server.userOnline("carol");
+             Wire alice = server.userOnline("alice")) {
+            String group = create(alice, "climbing", "bob", "carol");
+
+            JsonNode ok = alice.request("{'type':'send','id':'s1','group':'" + group + "','body':'rope?'}", "s1");
+
+            assertEquals("ok", ok.path("type").asText(), ok::toString);
+            for (Wire w : List.of(bob, carol)) {
+                JsonNode msg = w.next("msg");
+                assertEquals(ok.path("msg").asText(), msg.path("msg").asText());
+                assertEquals("alice", msg.path("from").asText());
+                assertEquals(group, msg.path("group").asText());
+                assertEquals("rope?", msg.path("body").asText());
+                assertEquals(ok.path("ts").asLong(), msg.path("ts").asLong());
+            }
+            // the sender gets no copy: past her own group event, the next thing she sees is her pong
+            alice.send("{'type':'ping','id':'p'}");
+            assertEquals("pong", alice.nextMatching(f -> !f.path("type").asText().equals("group"), "not a group event")
+                    .path("type").asText(), "no msg for the sender");
+        }
+    }
+
+    @Test
+    void eachMembersAckGivesTheSenderADeliveredReceipt() throws Exception {
+        try (Wire bob = server.userOnline("bob"); Wire carol = server.userOnline("carol");
+             Wire alice = server.userOnline("alice")) {
+            String group = create(alice, "climbing", "bob", "carol");
+            String msg = alice.request("{'type':'send','id':'s1','group':'" + group + "','body':'hi'}", "s1")
+                    .path("msg").asText();
+
+            bob.ack(bob.next("msg").path("seq").asLong());
+            carol.ack(carol.next("msg").path("seq").asLong());
+
+            List<JsonNode> receipts = alice.next("receipt", 2);
+            assertEquals(List.of("bob", "carol"),
+                    receipts.stream().map(r -> r.path("by").asText()).sorted().toList());
+            for (JsonNode r : receipts) {
+                assertEquals(msg, r.path("msg").asText());
+                assertEquals("delivered", r.path("status").asText());
+            }
+        }
+    }
+
+    @Test
+    void aMemberMayMarkAGroupMessageRead() throws Exception {
+        try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            String group = create(alice, "climbing", "bob");
+            String msg = alice.request("{'type':'send','id':'s1','group':'" + group + "','body':'hi'}", "s1")
+                    .path("msg").asText();
+            bob.next("msg");
+
+            bob.send("{'type':'read','msg':'" + msg + "'}");
+
+            JsonNode receipt = alice.nextMatching(f -> "read".equals(f.path("status").asText()), "a read receipt");
+            assertEquals(msg, receipt.path("msg").asText());
+            assertEquals("bob", receipt.path("by").asText());
+        }
+    }
+
+    @Test
+    void theSenderAndNonMembersMayNotMarkAGroupMessageRead() throws Exception {
+        server.register("bob");
+        try (Wire alice = server.userOnline("alice"); Wire eve = server.userOnline("eve")) {
+            String group = create(alice, "climbing", "bob");
+            String msg = alice.request("{'type':'send','id':'s1','group':'" + group + "','body':'hi'}", "s1")
+                    .path("msg").asText();
+
+            alice.send("{'type':'read','msg':'" + msg + "'}");
+            eve.send("{'type':'read','msg':'" + msg + "'}");
+
+            assertEquals("invalid", alice.next("error").path("code").asText());
+            assertEquals("invalid", eve.next("error").path("code").asText());
+        }
+    }
+
+    @Test
+    void aRepeatedSendIdDeliversNothingNew() throws Exception {
+        try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            String group = create(alice, "climbing", "bob");
+            String send = "{'type':'send','id':'s1','group':'" + group + "','body':'once'}";
+            JsonNode first = alice.request(send, "s1");
+
+            JsonNode again = alice.request(send, "s1");
+
+            assertEquals(first.path("msg").asText(), again.path("msg").asText());
+            assertEquals(first.path("ts").asLong(), again.path("ts").asLong());
+            assertEquals(first.path("msg").asText(), bob.next("msg").path("msg").asText());
+            alice.request("{'type':'send','id':'s2','group':'" + group + "','body':'twice'}", "s2");
+            assertEquals("twice", bob.next("msg").path("body").asText(), "the repeat delivered nothing");
+        }
+    }
+
+    @Test
+    void aMemberAddedLaterGetsNoEarlierMessages() throws Exception {
+        try (Wire carol = server.userOnline("carol"); Wire alice = server.userOnline("alice")) {
+            server.register("bob");
+            String group = create(alice, "climbing", "bob");
+            alice.request("{'type':'send','id':'s1','group':'" + group + "','body':'before'}", "s1");
+
+            alice.request("{'type':'group_add','id':'a','group':'" + group + "','users':['carol']}", "a");
+            alice.request("{'type':'send','id':'s2','group':'" + group + "','body':'after'}", "s2");
+
+            JsonNode msg = carol.next("msg");
+            assertEquals("after", msg.path("body").asText());
+            assertTrue(msg.path("seq").asLong() > 1);
+        }
+    }
+}

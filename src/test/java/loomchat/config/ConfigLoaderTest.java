@@ -1,0 +1,123 @@
+package loomchat.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Settings: defaults, a YAML file, overrides, and refusals that name the key at fault. */
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Path file(String yaml) throws Exception {
+        Path f = dir.resolve("config.yaml");
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        Config c = ConfigLoader.of(Map.of());
+        assertEquals(7070, c.port());
+        assertEquals(7071, c.httpPort());
+        assertEquals(65536, c.maxFrameBytes());
+        assertEquals(10, c.maxBadFrames());
+        assertEquals(Duration.ofSeconds(300), c.idleTimeout());
+        assertEquals(Duration.ofSeconds(30), c.loginTimeout());
+        assertEquals(600_000, c.passwordIterations());
+        assertNull(c.dbUrl());
+    }
+
+    @Test
+    void unknownKeyIsRefusedByName() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(file("port: 7070\nmax_frame_byte: 100\n"), Map.of()));
+        assertTrue(e.getMessage().contains("max_frame_byte"), e.getMessage());
+        assertTrue(e.getMessage().contains("config.yaml"), "names the file: " + e.getMessage());
+    }
+
+    @Test
+    void unknownOverrideIsRefusedByName() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.of(Map.of("prot", 1)));
+        assertTrue(e.getMessage().contains("'prot'"), e.getMessage());
+    }
+
+    @Test
+    void badValueIsRefusedByName() throws Exception {
+        ConfigException notANumber = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(file("partitions: many\n"), Map.of()));
+        assertTrue(notANumber.getMessage().contains("partitions"), notANumber.getMessage());
+
+        ConfigException outOfRange = assertThrows(ConfigException.class, () -> ConfigLoader.of(Map.of("port", 70000)));
+        assertTrue(outOfRange.getMessage().contains("port"), outOfRange.getMessage());
+
+        ConfigException badDuration = assertThrows(ConfigException.class,
+                () -> ConfigLoader.of(Map.of("idle_timeout", "5 minutes")));
+        assertTrue(badDuration.getMessage().contains("idle_timeout"), badDuration.getMessage());
+    }
+
+    @Test
+    void durationsTakeAUnit() {
+        Config c = ConfigLoader.of(Map.of("group_commit_delay", "5ms", "idle_timeout", "300s",
+                "login_timeout", "2m", "send_key_ttl", "24h", "token_ttl", "30d"));
+        assertEquals(Duration.ofMillis(5), c.groupCommitDelay());
+        assertEquals(Duration.ofSeconds(300), c.idleTimeout());
+        assertEquals(Duration.ofMinutes(2), c.loginTimeout());
+        assertEquals(Duration.ofHours(24), c.sendKeyTtl());
+        assertEquals(Duration.ofDays(30), c.tokenTtl());
+        assertThrows(ConfigException.class, () -> ConfigLoader.of(Map.of("idle_timeout", "300")));
+    }
+
+    @Test
+    void durationsOutsideTheirRangeAreRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.of(Map.of("idle_timeout", "10ms")));
+        assertTrue(e.getMessage().contains("idle_timeout"), e.getMessage());
+    }
+
+    @Test
+    void overridesWinOverTheFile() throws Exception {
+        Config c = ConfigLoader.load(file("port: 9000\nhttp_port: 9001\n"), Map.of("port", 0));
+        assertEquals(0, c.port());
+        assertEquals(9001, c.httpPort());
+    }
+
+    @Test
+    void numbersMayBeGivenAsText() {
+        // command-line --set values arrive as strings
+        assertEquals(1000, ConfigLoader.of(Map.of("password_iterations", "1000")).passwordIterations());
+    }
+
+    @Test
+    void anEmptyFileMeansDefaults() throws Exception {
+        assertEquals(7070, ConfigLoader.load(file("# nothing set\n"), Map.of()).port());
+    }
+
+    @Test
+    void theProjectsConfigYamlLoadsAndNamesEveryKey() throws Exception {
+        Path yaml = Path.of("config.yaml");
+        assertTrue(Files.isRegularFile(yaml), "config.yaml at the project root");
+
+        Config c = ConfigLoader.load(yaml, Map.of());
+
+        assertEquals(7070, c.port());
+        String text = Files.readString(yaml);
+        for (String key : ConfigLoader.keys()) {
+            assertTrue(text.matches("(?s).*(^|\\n)" + key + ":.*"), "config.yaml documents '" + key + "'");
+        }
+    }
+
+    @Test
+    void aFileThatIsNotAMapIsRefused() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file("- port\n- 7070\n"), Map.of()));
+        assertFalse(e.getMessage().isBlank());
+    }
+}

@@ -1,0 +1,63 @@
+package loomchat.media;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import loomchat.testing.TestServer;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Messages that carry media: the id must name an upload, and the media object reaches the recipient. */
+class MediaMessageTest {
+    TestServer server;
+    MediaRequests http;
+    Wire alice;
+    Wire bob;
+    String aliceToken;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = TestServer.start();
+        http = new MediaRequests(server.httpPort());
+        alice = server.connect();
+        alice.register("alice");
+        aliceToken = alice.login("alice").path("token").asText();
+        bob = server.userOnline("bob");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        alice.close();
+        bob.close();
+        server.close();
+    }
+
+    @Test
+    void sendWithUnknownMediaIsRefused() throws Exception {
+        JsonNode reply = alice.request(
+                "{'type':'send','id':'s1','to':'bob','body':'look','media':{'id':'AAAAAAAAAAAAAAAAAAAAAA','mime':'image/png','size':5}}",
+                "s1");
+
+        assertEquals("error", reply.path("type").asText());
+        assertEquals("no_such_media", reply.path("code").asText());
+        assertEquals("s1", reply.path("id").asText());
+    }
+
+    @Test
+    void sendWithUploadedMediaDeliversTheMediaObject() throws Exception {
+        String id = http.uploaded(aliceToken, "image/png", new byte[] {(byte) 0x89, 'P', 'N', 'G', 0});
+
+        JsonNode ok = alice.request("{'type':'send','id':'s1','to':'bob','body':'look','media':{'id':'" + id
+                + "','mime':'image/png','size':5}}", "s1");
+        assertEquals("ok", ok.path("type").asText(), ok::toString);
+
+        JsonNode msg = bob.next("msg");
+        assertEquals(ok.path("msg").asText(), msg.path("msg").asText());
+        assertEquals("look", msg.path("body").asText());
+        assertEquals(id, msg.path("media").path("id").asText());
+        assertEquals("image/png", msg.path("media").path("mime").asText());
+        assertEquals(5, msg.path("media").path("size").asLong());
+    }
+}

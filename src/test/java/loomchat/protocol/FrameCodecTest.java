@@ -1,0 +1,148 @@
+package loomchat.protocol;
+
+import java.nio.charset.StandardCharsets;
+import loomchat.protocol.ClientFrame.Ack;
+import loomchat.protocol.ClientFrame.Login;
+import loomchat.protocol.ClientFrame.Ping;
+import loomchat.protocol.ClientFrame.Register;
+import loomchat.protocol.ClientFrame.Send;
+import loomchat.protocol.ServerFrame.Msg;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Decoding and encoding single frames: what is accepted, and which error code the rest gets. */
+class FrameCodecTest {
+    private final FrameCodec codec = new FrameCodec(65536);
+
+    private ClientFrame decode(String json) throws ProtocolException {
+        byte[] b = json.replace('\'', '"').getBytes(StandardCharsets.UTF_8);
+        return codec.decodeClient(b, 0, b.length);
+    }
+
+    private ProtocolException refused(String json) {
+        return assertThrows(ProtocolException.class, () -> decode(json));
+    }
+
+    @Test
+    void decodesARegister() throws ProtocolException {
+        assertEquals(new Register("1", "alice", "correct horse"),
+                decode("{'type':'register','id':'1','user':'alice','password':'correct horse'}"));
+    }
+
+    @Test
+    void decodesLoginByPasswordAndByToken() throws ProtocolException {
+        assertEquals(new Login("2", "alice", "correct horse", null),
+                decode("{'type':'login','id':'2','user':'alice','password':'correct horse'}"));
+        assertEquals(new Login("2", "alice", null, "tok"),
+                decode("{'type':'login','id':'2','user':'alice','token':'tok'}"));
+    }
+
+    @Test
+    void loginWithBothPasswordAndTokenIsInvalid() {
+        ProtocolException e = refused("{'type':'login','id':'2','user':'alice','password':'correct horse','token':'t'}");
+        assertEquals(ErrorCode.INVALID, e.code());
+        assertEquals("2", e.requestId());
+    }
+
+    @Test
+    void unknownFieldsAreIgnored() throws ProtocolException {
+        assertEquals(new Ping("p"), decode("{'type':'ping','id':'p','client':'x/2.0','extra':{'deep':[1,2]}}"));
+    }
+
+    @Test
+    void invalidJsonIsBadFrame() {
+        assertEquals(ErrorCode.BAD_FRAME, refused("{'type':'ping',").code());
+        assertEquals(ErrorCode.BAD_FRAME, refused("not json").code());
+    }
+
+    @Test
+    void nonObjectIsBadFrame() {
+        assertEquals(ErrorCode.BAD_FRAME, refused("[1,2,3]").code());
+        assertEquals(ErrorCode.BAD_FRAME, refused("'ping'").code());
+        assertEquals(ErrorCode.BAD_FRAME, refused("42").code());
+    }
+
+    @Test
+    void missingTypeIsUnknownTypeWithTheIdEchoed() {
+        ProtocolException e = refused("{'id':'x1','user':'alice'}");
+        assertEquals(ErrorCode.UNKNOWN_TYPE, e.code());
+        assertEquals("x1", e.requestId());
+    }
+
+    @Test
+    void unknownTypeIsUnknownTypeWithTheIdEchoed() {
+        ProtocolException e = refused("{'type':'teleport','id':'x2'}");
+        assertEquals(ErrorCode.UNKNOWN_TYPE, e.code());
+        assertEquals("x2", e.requestId());
+    }
+
+    @Test
+    void badNamesAreInvalid() {
+        for (String name : new String[]{"Alice", "-alice", "al ice", "", "a".repeat(33), "émile"}) {
+            ProtocolException e = refused("{'type':'register','id':'1','user':'" + name + "','password':'correct horse'}");
+            assertEquals(ErrorCode.INVALID, e.code(), name);
+            assertEquals("1", e.requestId(), name);
+        }
+    }
+
+    @Test
+    void passwordsMustBe8To1024Characters() throws ProtocolException {
+        assertEquals(ErrorCode.INVALID, refused("{'type':'register','id':'1','user':'alice','password':'1234567'}").code());
+        assertEquals(ErrorCode.INVALID,
+                refused("{'type':'register','id':'1','user':'alice','password':'" + "p".repeat(1025) + "'}").code());
+        decode("{'type':'register','id':'1','user':'alice','password':'12345678'}");
+        decode("{'type':'register','id':'1','user':'alice','password':'" + "p".repeat(1024) + "'}");
+    }
+
+    @Test
+    void requestsNeedAnIdOf1To64Characters() {
+        ProtocolException missing = refused("{'type':'ping'}");
+        assertEquals(ErrorCode.INVALID, missing.code());
+        assertNull(missing.requestId());
+        assertEquals(ErrorCode.INVALID, refused("{'type':'ping','id':''}").code());
+        assertEquals(ErrorCode.INVALID, refused("{'type':'ping','id':'" + "i".repeat(65) + "'}").code());
+        assertEquals(ErrorCode.INVALID, refused("{'type':'ping','id':7}").code());
+    }
+
+    @Test
+    void sendNeedsExactlyOneTargetAndABody() throws ProtocolException {
+        assertEquals(new Send("c1", "bob", null, "hi", null), decode("{'type':'send','id':'c1','to':'bob','body':'hi'}"));
+        assertEquals(ErrorCode.INVALID, refused("{'type':'send','id':'c1','body':'hi'}").code());
+        assertEquals(ErrorCode.INVALID, refused("{'type':'send','id':'c1','to':'bob','group':'g-1','body':'hi'}").code());
+        assertEquals(ErrorCode.INVALID, refused("{'type':'send','id':'c1','to':'bob'}").code());
+    }
+
+    @Test
+    void ackNeedsANonNegativeIntegerSeq() throws ProtocolException {
+        assertEquals(new Ack(41), decode("{'type':'ack','seq':41}"));
+        assertEquals(ErrorCode.INVALID, refused("{'type':'ack','seq':-1}").code());
+        assertEquals(ErrorCode.INVALID, refused("{'type':'ack','seq':'41'}").code());
+        assertEquals(ErrorCode.INVALID, refused("{'type':'ack'}").code());
+        assertEquals(ErrorCode.INVALID, refused("{'type':'ack','seq':1.5}").code());
+    }
+
+    @Test
+    void deepNestingIsRefused() {
+        String deep = "{'type':'ping','id':'p','x':" + "[".repeat(100) + "]".repeat(100) + "}";
+        assertEquals(ErrorCode.BAD_FRAME, refused(deep).code());
+    }
+
+    @Test
+    void aMessageEncodesAsOneLineAndDecodesBack() throws ProtocolException {
+        Msg m = new Msg(41, "m-1", "alice", "bob", null, "line one\nline \"two\" ☺", null, 1700000000000L);
+        byte[] line = codec.encode(m);
+        assertEquals('\n', line[line.length - 1]);
+        for (int i = 0; i < line.length - 1; i++) assertEquals(false, line[i] == '\n', "a newline inside the frame");
+        assertEquals(m, codec.decodeServer(line, 0, line.length - 1));
+    }
+
+    @Test
+    void errorsWithoutARequestCarryNoId() {
+        String json = new String(codec.encode(new ServerFrame.Error(null, ErrorCode.SESSION_REPLACED, null)),
+                StandardCharsets.UTF_8);
+        assertEquals("{\"type\":\"error\",\"code\":\"session_replaced\"}\n", json);
+    }
+}

@@ -1,0 +1,154 @@
+package loomchat.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import loomchat.testing.TestServer;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Limits that keep one client from hurting the others: connection cap, send rate, login guessing, slow readers. */
+class AbuseTest {
+
+    @Test
+    void connectionPastMaxConnectionsIsToldOverloadedAndTheOthersKeepWorking() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("max_connections", 3))) {
+            List<Wire> held = new ArrayList<>();
+            for (int i = 0; i < 3; i++) held.add(server.connect());
+            // when a fourth connects
+            try (Socket extra = new Socket("127.0.0.1", server.port())) {
+                extra.setSoTimeout(5000);
+                String line = new String(extra.getInputStream().readAllBytes()).trim();
+                // then it is refused with overloaded and closed
+                assertTrue(line.contains("\"code\":\"overloaded\""), line);
+            }
+            // and the held ones still answer
+            JsonNode pong = held.get(0).request("{'type':'ping','id':'p'}", "p");
+            assertEquals("pong", pong.path("type").asText());
+            // and a slot freed is usable again
+            held.remove(0).close();
+            try (Wire again = connectWhenFree(server)) {
+                assertEquals("pong", again.request("{'type':'ping','id':'p'}", "p").path("type").asText());
+            }
+            for (Wire w : held) w.close();
+        }
+    }
+
+    private static Wire connectWhenFree(TestServer server) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            try {
+                return server.connect(); // asserts the first frame is a welcome
+            } catch (AssertionError | IOException e) {
+                if (System.nanoTime() > deadline) throw e;
+                Thread.sleep(50); // the server releases the slot when the old connection's thread ends
+            }
+        }
+    }
+
+    @Test
+    void sendingFasterThanTheRateLimitGetsRateLimitedAndNothingIsDroppedSilently() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("send_rate", 1, "send_burst", 3));
+             Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            // when alice sends 6 messages at once with a burst of 3
+            for (int i = 1; i <= 6; i++) alice.send("{'type':'send','id':'s" + i + "','to':'bob','body':'" + i + "'}");
+            int ok = 0;
+            int limited = 0;
+            for (int i = 1; i <= 6; i++) { // replies come in the order they are ready: refusals first
+                JsonNode r = alice.next();
+                if (r.path("type").asText().equals("ok")) ok++;
+                else if (r.path("code").asText().equals("rate_limited")) limited++;
+            }
+            // then every send is answered, 3 accepted and the rest refused as rate_limited
+            assertEquals(3, ok);
+            assertEquals(3, limited);
+            // and bob gets exactly the accepted ones
+            for (int i = 0; i < 3; i++) assertEquals("msg", bob.next("msg").path("type").asText());
+        }
+    }
+
+    @Test
+    void repeatedFailedLoginsForOneUserAreRateLimited() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("login_failures_per_user", 3));
+             Wire w = server.connect()) {
+            w.register("alice");
+            for (int i = 0; i < 3; i++) {
+                JsonNode r = w.request("{'type':'login','id':'x','user':'alice','password':'wrong password'}", "x");
+                assertEquals("bad_credentials", r.path("code").asText());
+            }
+            // then even the right password is refused for a while
+            JsonNode r = w.request("{'type':'login','id':'y','user':'alice','password':'" + Wire.PASSWORD + "'}", "y");
+            assertEquals("rate_limited", r.path("code").asText());
+        }
+    }
+
+    @Test
+    void repeatedFailedLoginsFromOneAddressAreRateLimitedAcrossUserNames() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("login_failures_per_address", 4));
+             Wire w = server.connect()) {
+            for (int i = 0; i < 4; i++) {
+                JsonNode r = w.request("{'type':'login','id':'x','user':'nobody" + i + "','password':'wrong password'}", "x");
+                assertEquals("bad_credentials", r.path("code").asText());
+            }
+            JsonNode r = w.request("{'type':'login','id':'y','user':'someone','password':'wrong password'}", "y");
+            assertEquals("rate_limited", r.path("code").asText());
+        }
+    }
+
+    @Test
+    void clientThatStopsReadingIsCutOffAndGetsEverythingAfterReconnecting() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("write_stall_timeout", "500ms", "send_rate", 100000,
+                "send_burst", 100000, "outbox_capacity", 100000))) {
+            // given bob logs in and then never reads
+            Socket bob = new Socket("127.0.0.1", server.port());
+            bob.setReceiveBufferSize(4096);
+            bob.getOutputStream().write(("{\"type\":\"register\",\"id\":\"r\",\"user\":\"bob\",\"password\":\"" + Wire.PASSWORD
+                    + "\"}\n{\"type\":\"login\",\"id\":\"l\",\"user\":\"bob\",\"password\":\"" + Wire.PASSWORD + "\"}\n").getBytes());
+            Thread.sleep(300); // let the login finish before alice floods him
+            String body = "x".repeat(4000);
+            int sent = 2000; // 8 MB: far more than the socket buffers on both sides hold
+            try (Wire alice = server.userOnline("alice")) {
+                for (int i = 0; i < sent; i++) alice.send("{'type':'send','id':'s" + i + "','to':'bob','body':'" + body + "'}");
+                for (int i = 0; i < sent; i++) assertEquals("ok", alice.reply("s" + i).path("type").asText());
+            }
+            // then the server cuts him off (while he still reads nothing)
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (server.server().metrics().slowClientsCut.sum() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(1, server.server().metrics().slowClientsCut.sum(), "a client that does not read is cut off");
+            assertTrue(closedSoon(bob), "his socket is closed");
+            // and after reconnecting he receives every message
+            try (Wire again = server.connect()) {
+                JsonNode login = again.login("bob");
+                assertEquals(sent, login.path("pending").asInt());
+                for (int i = 0; i < sent; i++) assertEquals(body, again.next("msg").path("body").asText());
+            }
+        }
+    }
+
+    private static boolean closedSoon(Socket s) throws IOException {
+        s.setSoTimeout(10_000);
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[65536];
+        try {
+            while (in.read(buf) >= 0) {
+                // drain what was sent before the cut
+            }
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset
+        } finally {
+            s.close();
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package loomchat.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import loomchat.testing.TestServer;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A clean stop and a start on the same data directory: nothing a client relies on is lost or reused. */
+class RestartTest {
+    TestServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = TestServer.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void accountsAndTokensSurviveARestart() throws Exception {
+        String token;
+        try (Wire alice = server.connect()) {
+            alice.register("alice");
+            token = alice.login("alice").path("token").asText();
+        }
+
+        server.restart();
+
+        try (Wire w = server.connect()) {
+            assertEquals("ok", w.loginWithToken("alice", token).path("type").asText());
+        }
+        try (Wire w = server.connect()) {
+            w.login("alice");
+        }
+        try (Wire w = server.connect()) {
+            assertEquals("user_exists",
+                    w.request("{'type':'register','id':'r','user':'alice','password':'correct horse'}", "r").path("code").asText());
+        }
+    }
+
+    @Test
+    void undeliveredItemsSurviveWithTheirSeqs() throws Exception {
+        server.register("bob");
+        List<String> sent = new ArrayList<>();
+        try (Wire alice = server.userOnline("alice")) {
+            for (int i = 1; i <= 3; i++) sent.add(alice.sendMessage("c" + i, "bob", "number " + i).path("msg").asText());
+        }
+
+        server.restart();
+
+        try (Wire bob = server.connect()) {
+            assertEquals(3, bob.login("bob").path("pending").asInt());
+            List<JsonNode> items = bob.next("msg", 3);
+            assertEquals(sent, items.stream().map(i -> i.path("msg").asText()).toList());
+            assertEquals(List.of(1L, 2L, 3L), items.stream().map(i -> i.path("seq").asLong()).toList());
+            assertEquals("alice", items.get(0).path("from").asText());
+            assertEquals("number 1", items.get(0).path("body").asText());
+        }
+    }
+
+    @Test
+    void undeliveredReceiptsSurvive() throws Exception {
+        try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            String msg = alice.sendMessage("c1", "bob", "hi").path("msg").asText();
+            bob.ack(bob.next("msg").path("seq").asLong());
+            assertEquals(msg, alice.next("receipt").path("msg").asText()); // seen, not acked
+        }
+
+        server.restart();
+
+        try (Wire alice = server.connect()) {
+            assertEquals(1, alice.login("alice").path("pending").asInt());
+            assertEquals("delivered", alice.next("receipt").path("status").asText());
+        }
+    }
+
+    @Test
+    void itemsAfterARestartGetHigherSeqsThanAnyBefore() throws Exception {
+        long highest;
+        try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            // bob acks everything at once, so most items are never written, and only reservations remember their seqs
+            for (int i = 1; i <= 5; i++) alice.sendMessage("c" + i, "bob", "number " + i);
+            highest = bob.next("msg", 5).get(4).path("seq").asLong();
+            bob.ack(highest);
+            bob.request("{'type':'ping','id':'sync'}", "sync");
+        }
+
+        server.restart();
+
+        try (Wire bob = server.connect(); Wire alice = server.connect()) {
+            bob.login("bob");
+            alice.login("alice");
+            alice.sendMessage("c6", "bob", "after the restart");
+            JsonNode item = bob.next("msg");
+            assertEquals("after the restart", item.path("body").asText());
+            assertTrue(item.path("seq").asLong() > highest, item + " after seq " + highest);
+        }
+    }
+
+    @Test
+    void aSeqSeenLiveIsNeverReusedAfterARestart() throws Exception {
+        JsonNode seen;
+        try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            alice.sendMessage("c1", "bob", "seen, never acked");
+            seen = bob.next("msg");
+        }
+
+        server.restart();
+
+        try (Wire bob = server.connect(); Wire alice = server.connect()) {
+            alice.login("alice");
+            bob.login("bob");
+            JsonNode again = bob.next("msg");
+            assertEquals(seen, again, "the same item under the same seq");
+
+            alice.sendMessage("c2", "bob", "new");
+            JsonNode fresh = bob.next("msg");
+            assertEquals("new", fresh.path("body").asText());
+            assertTrue(fresh.path("seq").asLong() > seen.path("seq").asLong());
+        }
+    }
+
+    @Test
+    void sendIdsSurviveARestart() throws Exception {
+        server.register("bob");
+        JsonNode first;
+        try (Wire alice = server.userOnline("alice")) {
+            first = alice.sendMessage("c1", "bob", "hi");
+        }
+
+        server.restart();
+
+        try (Wire alice = server.connect()) {
+            alice.login("alice");
+            JsonNode retry = alice.sendMessage("c1", "bob", "hi");
+            assertEquals(first.path("msg").asText(), retry.path("msg").asText());
+            assertEquals(first.path("ts").asLong(), retry.path("ts").asLong());
+        }
+        try (Wire bob = server.connect()) {
+            assertEquals(1, bob.login("bob").path("pending").asInt());
+        }
+    }
+
+    @Test
+    void aSecondRestartKeepsEverythingToo() throws Exception {
+        server.register("bob");
+        try (Wire alice = server.userOnline("alice")) {
+            alice.sendMessage("c1", "bob", "one");
+        }
+        server.restart();
+        try (Wire alice = server.connect()) {
+            alice.login("alice");
+            alice.sendMessage("c2", "bob", "two");
+        }
+        server.restart();
+
+        try (Wire bob = server.connect()) {
+            assertEquals(2, bob.login("bob").path("pending").asInt());
+            List<JsonNode> items = bob.next("msg", 2);
+            assertEquals(List.of("one", "two"), items.stream().map(i -> i.path("body").asText()).toList());
+            assertTrue(items.get(0).path("seq").asLong() < items.get(1).path("seq").asLong());
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package loomchat.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.Map;
+import loomchat.testing.TestServer;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A session's life: logout, replacement by a newer login, and the timeouts that close idle connections. */
+class SessionTest {
+
+    @Test
+    void logoutAnswersOkRevokesTheTokenAndClosesTheConnection() throws Exception {
+        try (TestServer server = TestServer.start()) {
+            server.register("alice");
+            try (Wire w = server.connect()) {
+                String token = w.login("alice").path("token").asText();
+
+                JsonNode r = w.request("{'type':'logout','id':'bye'}", "bye");
+
+                assertEquals("ok", r.path("type").asText());
+                assertTrue(w.closedByServer());
+                try (Wire again = server.connect()) {
+                    assertEquals("bad_credentials", again.loginWithToken("alice", token).path("code").asText());
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSecondLoginReplacesTheFirstSession() throws Exception {
+        try (TestServer server = TestServer.start(); Wire alice = server.userOnline("alice")) {
+            server.register("bob");
+            try (Wire first = server.connect()) {
+                first.login("bob");
+
+                try (Wire second = server.connect()) {
+                    second.login("bob");
+
+                    // then the old connection is told, exactly so, and closed
+                    JsonNode replaced = first.next();
+                    assertEquals("error", replaced.path("type").asText());
+                    assertEquals("session_replaced", replaced.path("code").asText());
+                    assertFalse(replaced.has("id"), "not a reply to any request");
+                    assertTrue(first.closedByServer());
+
+                    // and the new one gets what is sent next
+                    String msg = alice.sendMessage("c1", "bob", "to the new session").path("msg").asText();
+                    assertEquals(msg, second.next("msg").path("msg").asText());
+                }
+            }
+        }
+    }
+
+    @Test
+    void loginTimeoutClosesAConnectionThatNeverLogsIn() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("login_timeout", "500ms"));
+             Wire w = server.connect()) {
+            long started = System.nanoTime();
+
+            assertTrue(w.closedByServer());
+            long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
+            assertTrue(waited >= 400, "closed after " + waited + " ms, before the timeout");
+        }
+    }
+
+    @Test
+    void loginTimeoutIsNotDodgedByKeepingTheConnectionBusy() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("login_timeout", "500ms"));
+             Wire w = server.connect()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            boolean closed = false;
+            // a ping every 100 ms would reset a plain read timeout forever
+            for (int i = 0; !closed && System.nanoTime() < deadline; i++) {
+                try {
+                    JsonNode pong = w.request("{'type':'ping','id':'p" + i + "'}", "p" + i);
+                    assertEquals("pong", pong.path("type").asText());
+                    Thread.sleep(100);
+                } catch (java.io.IOException e) {
+                    closed = true; // reset by the server
+                } catch (AssertionError e) {
+                    if (!String.valueOf(e.getMessage()).contains("connection closed")) throw e;
+                    closed = true;
+                }
+            }
+            assertTrue(closed, "still open after 5 s of pings without a login");
+        }
+    }
+
+    @Test
+    void idleTimeoutClosesASilentLoggedInConnection() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("idle_timeout", "1s"));
+             Wire w = server.userOnline("alice")) {
+            long started = System.nanoTime();
+
+            assertTrue(w.closedByServer());
+            long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
+            assertTrue(waited >= 800, "closed after " + waited + " ms, before the idle timeout");
+            assertFalse(waited > 5000, "closed only after " + waited + " ms");
+        }
+    }
+}

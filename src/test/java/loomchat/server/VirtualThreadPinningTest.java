@@ -1,0 +1,129 @@
+package loomchat.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingStream;
+import loomchat.testing.TestServer;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A virtual thread that blocks while pinned to its carrier takes a carrier from everyone; on
+ * JDK 21-23 blocking inside {@code synchronized} does exactly that. Two guards: JFR watching a
+ * burst of real traffic for pinned threads in loomchat code, and a scan of the sources for the
+ * keyword itself (on JDK 24+ it no longer pins, so the scan is what catches a regression there).
+ */
+class VirtualThreadPinningTest {
+    private static final int USERS = 6;
+    private static final int MESSAGES = 20;
+
+    @Test
+    void noVirtualThreadIsPinnedInLoomchatCode() throws Exception {
+        List<String> pinned = new CopyOnWriteArrayList<>();
+        try (TestServer server = TestServer.start(); RecordingStream jfr = new RecordingStream()) {
+            burst(server, "warm"); // loads the classes: class loading pins, once, on every JDK
+            jfr.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ZERO).withStackTrace();
+            jfr.onEvent("jdk.VirtualThreadPinned", e -> {
+                if (inLoomchat(e)) pinned.add(describe(e));
+            });
+            jfr.startAsync();
+
+            burst(server, "user");
+
+            jfr.stop(); // delivers every recorded event before it returns
+        }
+        assertEquals(List.of(), pinned, "virtual threads pinned in loomchat code");
+    }
+
+    @Test
+    void mainSourcesDoNotUseSynchronized() throws IOException {
+        Pattern keyword = Pattern.compile("\\bsynchronized\\b");
+        List<String> offenders = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                if (keyword.matcher(codeOnly(Files.readString(f))).find()) offenders.add(f.toString());
+            }
+        }
+        assertEquals(List.of(), offenders, "use ReentrantLock: synchronized pins virtual threads on JDK 21-23");
+    }
+
+    /** Logins by password and token, pipelined sends, pushes, acks and receipts, from several users at once. */
+    private static void burst(TestServer server, String prefix) throws Exception {
+        for (int u = 0; u < USERS; u++) server.register(prefix + u);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int u = 0; u < USERS; u++) {
+                int me = u;
+                done.add(pool.submit(() -> {
+                    String token;
+                    try (Wire w = server.connect()) {
+                        token = w.login(prefix + me).path("token").asText();
+                    }
+                    try (Wire w = server.connect()) {
+                        w.loginWithToken(prefix + me, token);
+                        String to = prefix + ((me + 1) % USERS);
+                        for (int i = 0; i < MESSAGES; i++) {
+                            w.send("{'type':'send','id':'c" + i + "','to':'" + to + "','body':'hi " + i + "'}");
+                        }
+                        // receive the neighbour's messages and the receipts for ours, acking as we go
+                        int msgs = 0;
+                        int receipts = 0;
+                        while (msgs < MESSAGES || receipts < MESSAGES) {
+                            JsonNode f = w.nextMatching(x -> x.has("seq"), "an inbox item");
+                            if (f.path("type").asText().equals("msg")) msgs++;
+                            else receipts++;
+                            w.ack(f.path("seq").asLong());
+                        }
+                        w.request("{'type':'logout','id':'bye'}", "bye");
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) f.get();
+        }
+    }
+
+    /** Pinned with loomchat code on the stack, for a reason other than loading a class (a one-off, on any JDK). */
+    private static boolean inLoomchat(RecordedEvent e) {
+        if (e.getStackTrace() == null) return false;
+        boolean loomchat = false;
+        for (RecordedFrame f : e.getStackTrace().getFrames()) {
+            if (f.getMethod() == null) continue;
+            String type = f.getMethod().getType().getName();
+            if (type.equals("java.lang.ClassLoader") && f.getMethod().getName().equals("loadClass")) return false;
+            loomchat |= type.startsWith("loomchat.");
+        }
+        return loomchat;
+    }
+
+    private static String describe(RecordedEvent e) {
+        StringBuilder b = new StringBuilder("pinned for " + e.getDuration().toNanos() / 1000 + " µs at");
+        for (RecordedFrame f : e.getStackTrace().getFrames()) {
+            b.append("\n    ").append(f.getMethod().getType().getName()).append('.').append(f.getMethod().getName())
+                    .append(':').append(f.getLineNumber());
+        }
+        return b.toString();
+    }
+
+    /** The source without comments and string literals, where the word may be mentioned harmlessly. */
+    private static String codeOnly(String source) {
+        return source.replaceAll("(?s)/\\*.*?\\*/", " ")
+                .replaceAll("//[^\\n]*", " ")
+                .replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\"");
+    }
+}
