@@ -217,12 +217,23 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             metrics.commitFailures.increment();
             LOG.log(System.Logger.Level.WARNING, "group commit of {0} operations failed: {1}", String.valueOf(batch.size()), e.toString());
-            for (Commit.WriteItem w : written) {
-                w.entry().failed();
-                w.done().completeExceptionally(e);
+            // The failure may have come before every operation was looked at (a statement that
+            // cannot even be prepared), so answer from the batch, not from what was sorted so far.
+            java.util.Set<Commit.WriteItem> acked = new java.util.HashSet<>(skipped);
+            for (Commit op : batch) {
+                switch (op) {
+                    case Commit.WriteItem w when acked.contains(w) -> w.done().complete(null);
+                    case Commit.WriteItem w -> {
+                        w.entry().failed();
+                        w.done().completeExceptionally(e);
+                    }
+                    case Commit.ReserveSeq r -> store.reservationFailed(r.user());
+                    default -> {
+                        // deletes and last-seen updates are retried by nothing: at worst an item is
+                        // delivered again after a restart, or last_seen is a little old
+                    }
+                }
             }
-            for (Commit.WriteItem w : skipped) w.done().complete(null);
-            for (Commit.ReserveSeq r : reserves) store.reservationFailed(r.user());
             return;
         }
         // In queue order, written and skipped alike: the sender's oks must come in the order its

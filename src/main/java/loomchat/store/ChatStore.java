@@ -133,7 +133,7 @@ public final class ChatStore {
             Endpoint previous = st.session;
             st.session = endpoint;
             st.inbox.rewind();
-            return new Attached(previous, st.inbox.size());
+            return new Attached(previous, st.inbox.deliverable());
         } finally {
             p.lock.unlock();
         }

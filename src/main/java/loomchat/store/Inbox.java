@@ -32,6 +32,13 @@ final class Inbox {
         return size;
     }
 
+    /** Items that will be delivered: all but those whose write failed. */
+    int deliverable() {
+        int n = 0;
+        for (int i = 0; i < size; i++) if (!get(i).isFailed()) n++;
+        return n;
+    }
+
     InboxEntry get(int i) {
         return ring[(head + i) & (ring.length - 1)];
     }
@@ -71,7 +78,9 @@ final class Inbox {
         while (out.size() < max && pushedCount < size) {
             InboxEntry e = get(pushedCount);
             if (e.seq() > durableSeq) return;
-            out.add(e);
+            // A failed write answered its sender with an error, so it is not delivered either
+            // (unless it went out before the failure was known: then it is a harmless extra).
+            if (!e.isFailed()) out.add(e);
             pushedCount++;
         }
     }

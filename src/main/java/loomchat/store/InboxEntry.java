@@ -42,8 +42,14 @@ public final class InboxEntry {
         state.compareAndSet(WRITING, WRITTEN);
     }
 
+    /** The batch that held this entry failed (before or after claiming it); it will not be delivered. */
     public void failed() {
-        state.compareAndSet(WRITING, FAILED);
+        if (!state.compareAndSet(WRITING, FAILED)) state.compareAndSet(PENDING, FAILED);
+    }
+
+    /** The write failed and the sender was told so: the item must not be delivered from now on. */
+    boolean isFailed() {
+        return state.get() == FAILED;
     }
 
     /** Marks the entry acknowledged; true when a stored copy may exist and must be deleted. */

@@ -1,0 +1,92 @@
+package loomchat.db;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Map;
+import loomchat.testing.TestServer;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The database failing under a running server: sends are refused with {@code internal}, never
+ * acknowledged falsely, and the server recovers by itself once the database does.
+ */
+class DatabaseFailureTest {
+    TestServer server;
+    Connection sabotage;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = TestServer.start(Map.of("group_commit_delay", "1ms"));
+        // The same embedded database, opened from the test: what an operator's mistake looks like.
+        sabotage = DriverManager.getConnection(server.server().config().jdbcUrl(), "sa", "");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        sabotage.close();
+        server.close();
+    }
+
+    @Test
+    void sendsFailWithInternalWhileTheDatabaseIsBrokenAndWorkAgainAfterwards() throws Exception {
+        try (Wire bob = server.connect()) {
+            bob.register("bob");
+        }
+        try (Wire alice = server.userOnline("alice")) {
+            // given the inbox table disappears under the server
+            execute("ALTER TABLE inbox RENAME TO inbox_gone");
+
+            // when alice sends, she is told it failed: no ok
+            JsonNode refused = alice.request("{'type':'send','id':'m1','to':'bob','body':'lost in the outage'}", "m1");
+            assertEquals("error", refused.path("type").asText());
+            assertEquals("internal", refused.path("code").asText());
+
+            // and once the database is back, the same request id goes through
+            execute("ALTER TABLE inbox_gone RENAME TO inbox");
+            JsonNode ok = alice.request("{'type':'send','id':'m1','to':'bob','body':'after the outage'}", "m1");
+            assertEquals("ok", ok.path("type").asText());
+
+            // then bob receives what was acknowledged, and not what was refused
+            try (Wire bob = server.connect()) {
+                assertEquals(1, bob.login("bob").path("pending").asInt());
+                JsonNode msg = bob.next("msg");
+                assertEquals("after the outage", msg.path("body").asText());
+                assertEquals(ok.path("msg").asText(), msg.path("msg").asText());
+            }
+        }
+    }
+
+    @Test
+    void anAcknowledgedMessageSurvivesARestartAfterAnOutage() throws Exception {
+        try (Wire bob = server.connect()) {
+            bob.register("bob");
+        }
+        String msg;
+        try (Wire alice = server.userOnline("alice")) {
+            execute("ALTER TABLE inbox RENAME TO inbox_gone");
+            assertEquals("internal", alice.request("{'type':'send','id':'a','to':'bob','body':'x'}", "a").path("code").asText());
+            execute("ALTER TABLE inbox_gone RENAME TO inbox");
+            msg = alice.request("{'type':'send','id':'b','to':'bob','body':'y'}", "b").path("msg").asText();
+        }
+        sabotage.close();
+        server.restart();
+        sabotage = DriverManager.getConnection(server.server().config().jdbcUrl(), "sa", "");
+        try (Wire bob = server.connect()) {
+            assertEquals(1, bob.login("bob").path("pending").asInt());
+            assertEquals(msg, bob.next("msg").path("msg").asText());
+        }
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Statement s = sabotage.createStatement()) {
+            s.execute(sql);
+        }
+    }
+}
