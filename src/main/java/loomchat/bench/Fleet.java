@@ -55,7 +55,7 @@ final class Fleet {
     /** Closes every client, in parallel (a close waits briefly for its reader thread). */
     static void closeAll(ChatClient[] clients) throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
-        int chunk = 256;
+        int chunk = 16; // closes run in parallel: the drop should be as sudden as the generator can make it
         for (int from = 0; from < clients.length; from += chunk) {
             int a = from;
             int b = Math.min(clients.length, from + chunk);

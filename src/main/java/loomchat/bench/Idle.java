@@ -32,7 +32,7 @@ final class Idle {
         try (Progress progress = new Progress(bench.progressOut(), "idle")) {
             progress.show("accounts", bench.tokens()::registered, "registered", null, () -> 0);
             bench.tokens().ensure(bench.target(), names, bench.concurrency());
-            boolean gcBefore = probe != null && probe.gc();
+            boolean gcBefore = probe != null && probe.gcUntilSettled();
             long rssBefore = probe == null ? 0 : probe.rssKiB();
             double cpuBefore = probe == null ? 0 : probe.cpuSeconds();
 
@@ -45,7 +45,7 @@ final class Idle {
             Thread.sleep(opt.hold().toMillis());
             long open = 0;
             for (ChatClient c : clients) if (c != null && c.isOpen()) open++;
-            boolean gcAfter = probe != null && probe.gc();
+            boolean gcAfter = probe != null && probe.gcUntilSettled();
             long rssAfter = probe == null ? 0 : probe.rssKiB();
 
             report.put("connections", opt.connections()).put("logged_in", opened.sum()).put("errors", errors.sum())

@@ -71,6 +71,21 @@ final class ServerProbe {
         }
     }
 
+    /**
+     * Runs full GCs until RSS settles (a collector gives freed heap back a step per collection),
+     * at most five; false if no GC could be run.
+     */
+    boolean gcUntilSettled() {
+        long last = rssKiB();
+        for (int i = 0; i < 5; i++) {
+            if (!gc()) return false;
+            long now = rssKiB();
+            if (Math.abs(now - last) < 1024) return true;
+            last = now;
+        }
+        return true;
+    }
+
     private long statusKiB(String key) {
         for (String line : read("status").split("\n")) {
             if (line.startsWith(key)) return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);

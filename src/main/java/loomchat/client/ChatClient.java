@@ -70,6 +70,8 @@ public final class ChatClient implements AutoCloseable {
     /** Acks at least this often in a steady stream, when the socket never runs dry. */
     private static final int ACK_EVERY = 256;
     private static final int WRITE_BUFFER = 4096;
+    /** The reader thread's writes wait at most this many received frames for their flush. */
+    private static final int FLUSH_EVERY = 64;
 
     /** One codec for every client of the process: it is thread-safe and not cheap to build. */
     private static final FrameCodec CODEC = new FrameCodec(MAX_INCOMING_FRAME);
@@ -105,7 +107,16 @@ public final class ChatClient implements AutoCloseable {
     /** The last error the server sent without an id: it usually explains the close that follows. */
     private volatile ServerFrame.Error serverError;
 
+    /**
+     * The reader thread wrote frames that are still in the buffer. Set under {@link #writeLock};
+     * read without it by the reader, which alone sets it, so that a reader with nothing to flush
+     * never waits for the lock (held, perhaps, by a caller blocked writing to a full socket while
+     * the server waits for this very reader to take its replies).
+     */
+    private volatile boolean unflushed;
+
     // Only the reader thread touches these.
+    private int framesSinceFlush;
     private long highestSeen;
     private long lastAcked;
     private int unacked;
@@ -477,6 +488,8 @@ public final class ChatClient implements AutoCloseable {
                     continue;
                 }
                 dispatch(frame);
+                // A socket that never runs dry must not hold the reader's writes back for long.
+                if (++framesSinceFlush >= FLUSH_EVERY) flushBeforeWaiting();
             }
         } catch (SocketException e) {
             if (isOpen()) cause = new ChatException(null, "connection to " + peer + " lost: " + e.getMessage(), e);
@@ -543,7 +556,10 @@ public final class ChatClient implements AutoCloseable {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            if (available() == 0) ackBeforeWaiting();
+            if (available() == 0) {
+                ackBeforeWaiting();
+                flushBeforeWaiting();
+            }
             return super.read(b, off, len);
         }
     }
@@ -554,7 +570,30 @@ public final class ChatClient implements AutoCloseable {
         writeLock.lock();
         try {
             out.write(line);
-            out.flush();
+            // The reader thread writes in bursts (a listener answers each of many items, an ok's
+            // stage sends the next message): it flushes once, before it next waits for input,
+            // instead of making a system call per frame. Any other thread flushes at once.
+            if (Thread.currentThread() == reader) {
+                unflushed = true;
+            } else {
+                out.flush();
+                unflushed = false;
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Called on the reader thread before it may block: sends what it wrote since the last flush. */
+    private void flushBeforeWaiting() throws IOException {
+        framesSinceFlush = 0;
+        if (!unflushed) return;
+        writeLock.lock();
+        try {
+            if (unflushed) {
+                unflushed = false;
+                out.flush();
+            }
         } finally {
             writeLock.unlock();
         }

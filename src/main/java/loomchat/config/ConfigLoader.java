@@ -48,7 +48,7 @@ public final class ConfigLoader {
         d.put("max_bad_frames", 10);
         d.put("idle_timeout", "300s");
         d.put("login_timeout", "30s");
-        d.put("outbox_capacity", 256);
+        d.put("outbox_capacity", 1024);
         d.put("max_inbox_items", 100_000);
         d.put("max_connections", 100_000);
         d.put("password_iterations", 600_000);

@@ -35,6 +35,7 @@ final class Connection implements Runnable {
     private volatile Outbox outbox; // read by the server's stall check
     private ScheduledFuture<?> loginDeadline;
     private int badFrames;
+    private java.util.concurrent.Semaphore inFlight; // sends awaiting their ok; made at login
     /** The users this connection watches; touched only by this connection's thread. */
     private Set<String> watching;
 
@@ -157,7 +158,13 @@ final class Connection implements Runnable {
                         System.nanoTime())) {
                     throw new ProtocolException(ErrorCode.RATE_LIMITED, s.id(), "sending too fast; slow down");
                 }
-                services.router().send(user, s).thenAccept(outbox::send);
+                // Back-pressure: past this many unanswered sends, stop reading until oks go out.
+                // That bounds the replies this connection can owe, and so its outbound queue.
+                inFlight.acquireUninterruptibly();
+                services.router().send(user, s).thenAccept(reply -> {
+                    inFlight.release();
+                    outbox.send(reply);
+                });
             }
             case Ack a -> services.router().ack(user, outbox, a.seq());
             case Read r -> services.router().read(user, r.msg());
@@ -202,6 +209,7 @@ final class Connection implements Runnable {
         (in.byToken() ? services.metrics().loginsToken : services.metrics().loginsPassword).increment();
         user = in.user();
         tokenHash = in.tokenHash();
+        inFlight = new java.util.concurrent.Semaphore(Math.max(1, services.config().outboxCapacity() / 2));
         loginDeadline.cancel(false);
         try {
             socket.setSoTimeout((int) services.config().idleTimeout().toMillis());

@@ -20,9 +20,10 @@ import loomchat.store.Endpoint;
  * Everything one connection sends, written by a writer thread of its own so that no other
  * user's thread ever blocks on this socket.
  *
- * <p>Two sources feed the writer. Replies and transient notices wait in a small bounded queue;
- * when a client stops reading and that queue fills, the connection is cut (its inbox still holds
- * everything that matters). Inbox items are not queued here at all: the writer pulls them from
+ * <p>Two sources feed the writer. Replies and transient notices wait in a small bounded queue:
+ * notices are dropped once it is half full, and when a client stops reading so that even its
+ * replies fill it, the connection is cut (its inbox still holds everything that matters). The
+ * connection keeps the replies it can owe below half the queue by bounding sends in flight. Inbox items are not queued here at all: the writer pulls them from
  * the store when woken, so a backlog of ten thousand items costs no more here than one. Queued
  * frames go first, so a reply is never stuck behind a backlog.
  *
@@ -63,11 +64,24 @@ final class Outbox implements Endpoint {
 
     /** Queues a reply or notice; false if it was dropped (connection closing, or queue full and now cut). */
     boolean send(ServerFrame frame) {
+        return enqueue(frame, false);
+    }
+
+    /**
+     * Queues a reply or, if {@code droppable}, a transient notice. Notices may fill only half the
+     * queue, so they can never crowd out replies; past that they are dropped. A full queue means
+     * the client has stopped reading its own replies: it is cut off.
+     */
+    private boolean enqueue(ServerFrame frame, boolean droppable) {
         byte[] bytes = codec.encode(frame); // encode outside the lock
         lock.lock();
         try {
             if (closing || closed) return false;
             if (queue == null) queue = new ArrayDeque<>(4);
+            if (droppable && queue.size() >= capacity / 2) {
+                metrics.outboxDrops.increment();
+                return false;
+            }
             if (queue.size() >= capacity) {
                 // The client is not reading. Cut it rather than let it grow our memory.
                 metrics.outboxDrops.increment();
@@ -105,7 +119,7 @@ final class Outbox implements Endpoint {
 
     @Override
     public boolean offer(ServerFrame frame) {
-        return send(frame);
+        return enqueue(frame, true);
     }
 
     @Override

@@ -71,20 +71,6 @@ public final class GroupTable {
         }
     }
 
-    /** How many groups there are (for the start-up log; walks every partition). */
-    public int size() {
-        int n = 0;
-        for (Part p : parts) {
-            p.lock.lock();
-            try {
-                n += p.groups.size();
-            } finally {
-                p.lock.unlock();
-            }
-        }
-        return n;
-    }
-
     private Part part(String id) {
         int h = id.hashCode();
         h ^= h >>> 16;

@@ -104,4 +104,34 @@ class SessionTest {
             assertFalse(waited > 5000, "closed only after " + waited + " ms");
         }
     }
+
+    @Test
+    void theNewSessionGetsWhatTheReplacedOneHadNotAcked() throws Exception {
+        try (TestServer server = TestServer.start();
+             Wire alice = server.userOnline("alice"); Wire first = server.userOnline("bob")) {
+            String msg = alice.sendMessage("c1", "bob", "pushed, never acked").path("msg").asText();
+            JsonNode seen = first.next("msg");
+
+            try (Wire second = server.connect()) {
+                assertEquals(1, second.login("bob").path("pending").asInt());
+
+                JsonNode again = second.next("msg");
+                assertEquals(msg, again.path("msg").asText());
+                assertEquals(seen.path("seq").asLong(), again.path("seq").asLong());
+            }
+        }
+    }
+
+    @Test
+    void repliesReachAClientThatClosedItsSendingSide() throws Exception {
+        try (TestServer server = TestServer.start(); Wire w = server.connect()) {
+            w.send("{'type':'ping','id':'p1'}");
+            w.send("{'type':'register','id':'r1','user':'alice','password':'correct horse'}");
+            w.shutdownOutput(); // end of stream, as `nc -q` or a script piping a file would do
+
+            assertEquals("pong", w.next().path("type").asText());
+            assertEquals("ok", w.reply("r1").path("type").asText());
+            assertTrue(w.closedByServer());
+        }
+    }
 }

@@ -34,20 +34,55 @@ class VirtualThreadPinningTest {
 
     @Test
     void noVirtualThreadIsPinnedInLoomchatCode() throws Exception {
-        List<String> pinned = new CopyOnWriteArrayList<>();
-        try (TestServer server = TestServer.start(); RecordingStream jfr = new RecordingStream()) {
+        try (TestServer server = TestServer.start()) {
             burst(server, "warm"); // loads the classes: class loading pins, once, on every JDK
+
+            List<String> pinned = pinnedInLoomchatCodeWhile(() -> burst(server, "user"));
+
+            assertEquals(List.of(), pinned, "virtual threads pinned in loomchat code");
+        }
+    }
+
+    @Test
+    void theWatchSeesAPinWhenThereIsOne() throws Exception {
+        // a virtual thread blocking in a class initializer is pinned on every JDK so far
+        List<String> pinned = pinnedInLoomchatCodeWhile(() -> Thread.ofVirtual().start(SlowToInitialize::touch).join());
+
+        assertEquals(1, pinned.size(), "the watch must notice a pinned thread: " + pinned);
+    }
+
+    /** A class whose initializer blocks. */
+    static final class SlowToInitialize {
+        static {
+            try {
+                Thread.sleep(30);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        static void touch() {
+        }
+    }
+
+    /** Something the pinning watch runs. */
+    interface Work {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code work} under a JFR stream and returns each pinning with loomchat code on the stack. */
+    private static List<String> pinnedInLoomchatCodeWhile(Work work) throws Exception {
+        List<String> pinned = new CopyOnWriteArrayList<>();
+        try (RecordingStream jfr = new RecordingStream()) {
             jfr.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ZERO).withStackTrace();
             jfr.onEvent("jdk.VirtualThreadPinned", e -> {
                 if (inLoomchat(e)) pinned.add(describe(e));
             });
             jfr.startAsync();
-
-            burst(server, "user");
-
+            work.run();
             jfr.stop(); // delivers every recorded event before it returns
         }
-        assertEquals(List.of(), pinned, "virtual threads pinned in loomchat code");
+        return pinned;
     }
 
     @Test

@@ -19,7 +19,7 @@ class WriteBackTest {
     @Test
     void itemAckedBeforeItsBatchIsSkipped() throws Exception {
         // a long batch delay makes "acked before written" certain rather than likely
-        try (TestServer server = TestServer.start(Map.of("group_commit_delay", "300ms"));
+        try (TestServer server = TestServer.start(Map.of("group_commit_delay", "500ms"));
              Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
             Metrics metrics = server.server().metrics();
             // the first item of a new user waits for its seq reservation to be written: warm up

@@ -166,6 +166,11 @@ public final class Wire implements AutoCloseable {
         return r;
     }
 
+    /** Closes the sending side only, as a client does that has said all it will say and waits for the answers. */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
     public void close() throws IOException {
         socket.close();
     }
