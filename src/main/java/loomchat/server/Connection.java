@@ -83,7 +83,7 @@ final class Connection implements Runnable {
     /** Cuts the connection if its client has not taken our bytes for too long; true if it was cut. */
     boolean cutIfStalled(long limitNanos, long nowNanos) {
         Outbox o = outbox;
-        if (o == null || !o.stalledLongerThan(limitNanos, nowNanos)) return false;
+        if (o == null || o.isClosing() || !o.stalledLongerThan(limitNanos, nowNanos)) return false;
         LOG.log(System.Logger.Level.INFO, "{0}: not reading for too long, disconnecting", name());
         services.metrics().slowClientsCut.increment();
         o.close();
@@ -126,6 +126,7 @@ final class Connection implements Runnable {
                         continue;
                     }
                     services.metrics().frameIn(Dispatch.typeOf(frame));
+                    if (frame instanceof Request) outbox.awaitRoom(); // every request owes a reply
                     try {
                         dispatch(frame);
                     } catch (ProtocolException e) {

@@ -45,6 +45,7 @@ final class Outbox implements Endpoint {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
+    private final Condition room = lock.newCondition(); // the queue fell below half: the reader may go on
     private ArrayDeque<byte[]> queue;  // made on first use
     private boolean writing;           // a writer thread is running
     private boolean woken;             // the inbox may have items since the writer last looked
@@ -129,12 +130,29 @@ final class Outbox implements Endpoint {
         finish();
     }
 
+    /**
+     * Blocks the connection's reader while the queue is half full or more, so that a client that
+     * sends requests without reading the replies stalls itself (TCP pushes back on it) instead of
+     * growing our memory. Returns at once when there is room or the connection is closing.
+     */
+    void awaitRoom() {
+        lock.lock();
+        try {
+            while (queue != null && queue.size() >= capacity / 2 && !closing && !closed) room.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Writes what is queued, then closes the socket; returns at once. */
     void finish() {
         lock.lock();
         try {
             if (closing || closed) return;
             closing = true;
+            room.signalAll();
             startWriter();
         } finally {
             lock.unlock();
@@ -178,6 +196,7 @@ final class Outbox implements Endpoint {
 
     private void closeNow() {
         closed = true;
+        room.signalAll();
         queue = null;
         try {
             socket.close(); // also ends the reader, which is blocked in read()
@@ -234,7 +253,10 @@ final class Outbox implements Endpoint {
     private byte[] nextQueued() {
         lock.lock();
         try {
-            return queue == null ? null : queue.poll();
+            if (queue == null) return null;
+            byte[] next = queue.poll();
+            if (next != null && queue.size() == capacity / 2 - 1) room.signalAll();
+            return next;
         } finally {
             lock.unlock();
         }
