@@ -64,7 +64,9 @@ class MediaConsoleTest {
         JsonNode media = msg.path("media");
         assertEquals("image/png", media.path("mime").asText());
         assertEquals(picture.length, media.path("size").asLong());
-        assertTrue(screen.toString(StandardCharsets.UTF_8).contains("photo.png"), screen::toString);
+        // the console prints the sent line from the ok's callback, which may run just after awaitSends
+        loomchat.testing.Await.until(() -> screen.toString(StandardCharsets.UTF_8).contains("photo.png"),
+                "the console shows the sent file");
 
         Path copy = files.resolve("copy.png");
         console.handle("/get " + media.path("id").asText() + " " + copy);

@@ -50,8 +50,9 @@ class HostileInputTest {
                     byte[] junk = new byte[1 + random.nextInt(200)];
                     random.nextBytes(junk);
                     for (int j = 0; j < junk.length; j++) if (junk[j] == '\n') junk[j] = 'x';
-                    out.write(junk);
-                    out.write('\n');
+                    byte[] line = java.util.Arrays.copyOf(junk, junk.length + 1);
+                    line[junk.length] = '\n'; // one write: two small ones would wait on Nagle and delayed ACKs
+                    out.write(line);
                     out.flush();
                     if (isBlankLine(junk)) continue; // a keep-alive: no answer
                     String reply = readFrameLine(in);
