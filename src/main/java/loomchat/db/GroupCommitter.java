@@ -130,13 +130,40 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     queue.poll();
                     batch.add(next.op());
                 }
-                commit(batch);
+                Exception failure = commit(batch);
                 batch.clear();
+                if (failure != null) backOff(failure);
+                else if (failedBatches > 0) recovered();
             }
+        }
+
+        private int failedBatches;
+        private long backoffNanos;
+
+        /**
+         * After a failed batch, wait before the next one, doubling up to a second: while the
+         * database is down, retrying every few milliseconds would only burn CPU and fill the log.
+         * Only the first failure of an outage is logged as a warning.
+         */
+        private void backOff(Exception failure) {
+            if (failedBatches++ == 0) {
+                LOG.log(System.Logger.Level.WARNING, "{0}: group commit failed, database writes are failing: {1}",
+                        thread.getName(), failure.toString());
+            }
+            backoffNanos = Math.min(TimeUnit.SECONDS.toNanos(1), Math.max(TimeUnit.MILLISECONDS.toNanos(10), backoffNanos * 2));
+            if (!closing) LockSupport.parkNanos(backoffNanos);
+        }
+
+        private void recovered() {
+            LOG.log(System.Logger.Level.WARNING, "{0}: database writes recovered after {1} failed batches",
+                    thread.getName(), String.valueOf(failedBatches));
+            failedBatches = 0;
+            backoffNanos = 0;
         }
     }
 
-    private void commit(List<Commit> batch) {
+    /** Writes one batch in one transaction and answers its operations; returns the failure, or null. */
+    private Exception commit(List<Commit> batch) {
         long started = System.nanoTime();
         List<Commit.WriteItem> written = new ArrayList<>();
         List<Commit.WriteItem> skipped = new ArrayList<>();
@@ -216,9 +243,11 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             }
         } catch (SQLException | RuntimeException e) {
             metrics.commitFailures.increment();
-            LOG.log(System.Logger.Level.WARNING, "group commit of {0} operations failed: {1}", String.valueOf(batch.size()), e.toString());
             // The failure may have come before every operation was looked at (a statement that
             // cannot even be prepared), so answer from the batch, not from what was sorted so far.
+            // Reservations first: a sender told of the failure may send again at once, and that
+            // send must see that the reservation is missing so that it asks for a new one.
+            for (Commit op : batch) if (op instanceof Commit.ReserveSeq r) store.reservationFailed(r.user());
             java.util.Set<Commit.WriteItem> acked = new java.util.HashSet<>(skipped);
             for (Commit op : batch) {
                 switch (op) {
@@ -227,24 +256,23 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                         w.entry().failed();
                         w.done().completeExceptionally(e);
                     }
-                    case Commit.ReserveSeq r -> store.reservationFailed(r.user());
                     default -> {
                         // deletes and last-seen updates are retried by nothing: at worst an item is
                         // delivered again after a restart, or last_seen is a little old
                     }
                 }
             }
-            return;
+            return e;
         }
         // In queue order, written and skipped alike: the sender's oks must come in the order its
         // messages were queued, which is the order the recipient receives them.
+        for (Commit.ReserveSeq r : reserves) store.reserved(r.user(), r.upTo()); // items may be pushed now
         for (Commit op : batch) {
             if (op instanceof Commit.WriteItem w) {
                 w.entry().written(); // no effect on a skipped entry
                 w.done().complete(null);
             }
         }
-        for (Commit.ReserveSeq r : reserves) store.reserved(r.user(), r.upTo());
 
         long micros = (System.nanoTime() - started) / 1000;
         metrics.itemsWritten.add(written.size());
@@ -255,6 +283,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         metrics.commitNanos.add(micros * 1000);
         metrics.commitBatchSize.record(batch.size());
         metrics.commitLatencyMicros.record(micros);
+        return null;
     }
 
     private String frameText(Commit.WriteItem w) {

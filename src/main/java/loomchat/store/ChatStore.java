@@ -285,7 +285,16 @@ public final class ChatStore {
         p.lock.lock();
         try {
             UserState st = p.users.get(user);
-            if (st != null) st.inbox.requestedSeq = st.inbox.durableSeq;
+            if (st == null) return;
+            Inbox inbox = st.inbox;
+            inbox.requestedSeq = inbox.durableSeq;
+            // Items already allocated above the durable reservation (whose own writes may well
+            // have succeeded) wait for it to be pushed: ask again now rather than at the next send.
+            long highest = inbox.nextSeq - 1;
+            if (highest > inbox.durableSeq) {
+                long target = highest + RESERVE_BLOCK;
+                if (commits.offer(p.index, new Commit.ReserveSeq(user, target))) inbox.requestedSeq = target;
+            }
         } finally {
             p.lock.unlock();
         }
