@@ -65,7 +65,7 @@ public final class FrameCodec {
     /** Parses a line sent by a client; the exception names the error code and, if readable, the request id. */
     public ClientFrame decodeClient(byte[] buf, int off, int len) throws ProtocolException {
         JsonNode n = parseObject(buf, off, len);
-        String type = typeOf(n);
+        String type = wireTypeOf(n);
         String id = idOf(n);
         return switch (type) {
             case "register" -> new Register(need(id, type), name(n, "user", id), password(n, id));
@@ -93,7 +93,7 @@ public final class FrameCodec {
     /** Parses a line sent by the server (used by the client library). */
     public ServerFrame decodeServer(byte[] buf, int off, int len) throws ProtocolException {
         JsonNode n = parseObject(buf, off, len);
-        String type = typeOf(n);
+        String type = wireTypeOf(n);
         String id = n.path("id").isTextual() ? n.get("id").asText() : null;
         return switch (type) {
             case "welcome" -> new Welcome(n.path("server").asText(), n.path("version").asInt(),
@@ -163,7 +163,7 @@ public final class FrameCodec {
         return line.length() > 200 ? line.substring(0, 200) : line;
     }
 
-    private static String typeOf(JsonNode n) throws ProtocolException {
+    private static String wireTypeOf(JsonNode n) throws ProtocolException {
         JsonNode t = n.get("type");
         String id = n.path("id").isTextual() ? n.get("id").asText() : null;
         if (t == null || !t.isTextual()) throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, id, "missing 'type'");
@@ -294,6 +294,37 @@ public final class FrameCodec {
     }
 
     // ---------------------------------------------------------------- encoding
+
+    /** The {@code type} a frame has on the wire (every kind of {@code ok} is "ok"); used to label metrics. */
+    public static String wireType(Frame frame) {
+        return switch (frame) {
+            case Welcome w -> "welcome";
+            case Error e -> "error";
+            case Pong p -> "pong";
+            case Reply r -> "ok";
+            case Msg m -> "msg";
+            case Receipt r -> "receipt";
+            case GroupEvent g -> "group";
+            case Presence p -> "presence";
+            case TypingNotice t -> "typing";
+            case Register r -> "register";
+            case Login l -> "login";
+            case Logout l -> "logout";
+            case Ping p -> "ping";
+            case Send s -> "send";
+            case Ack a -> "ack";
+            case Read r -> "read";
+            case Subscribe s -> "subscribe";
+            case Unsubscribe u -> "unsubscribe";
+            case Typing t -> "typing";
+            case GroupCreate g -> "group_create";
+            case GroupAdd g -> "group_add";
+            case GroupRemove g -> "group_remove";
+            case GroupLeave g -> "group_leave";
+            case GroupInfoRequest g -> "group_info";
+            case GroupsRequest g -> "groups";
+        };
+    }
 
     /** One frame as a line of UTF-8 JSON ending in {@code \n}. */
     public byte[] encode(Frame frame) {

@@ -12,6 +12,7 @@ import loomchat.chat.Authenticator;
 import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ClientFrame.*;
 import loomchat.protocol.ErrorCode;
+import loomchat.protocol.FrameCodec;
 import loomchat.protocol.LineReader;
 import loomchat.protocol.ProtocolException;
 import loomchat.protocol.ServerFrame;
@@ -125,7 +126,7 @@ final class Connection implements Runnable {
                         }
                         continue;
                     }
-                    services.metrics().frameIn(Dispatch.typeOf(frame));
+                    services.metrics().frameIn(FrameCodec.wireType(frame));
                     if (frame instanceof Request) outbox.awaitRoom(); // every request owes a reply
                     try {
                         dispatch(frame);
@@ -204,7 +205,9 @@ final class Connection implements Runnable {
                     ? services.auth().loginWithPassword(l.id(), l.user(), l.password(), address)
                     : services.auth().loginWithToken(l.id(), l.user(), l.token(), address);
         } catch (ProtocolException e) {
-            if (e.code() == ErrorCode.BAD_CREDENTIALS) services.metrics().loginsFailed.increment();
+            if (e.code() == ErrorCode.BAD_CREDENTIALS || e.code() == ErrorCode.RATE_LIMITED) {
+                services.metrics().loginsFailed.increment();
+            }
             throw e;
         }
         (in.byToken() ? services.metrics().loginsToken : services.metrics().loginsPassword).increment();

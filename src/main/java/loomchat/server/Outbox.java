@@ -96,7 +96,7 @@ final class Outbox implements Endpoint {
         } finally {
             lock.unlock();
         }
-        metrics.frameOut(typeOf(frame));
+        metrics.frameOut(FrameCodec.wireType(frame));
         return true;
     }
 
@@ -229,7 +229,7 @@ final class Outbox implements Endpoint {
                     if (!items.isEmpty()) {
                         for (ServerFrame.InboxItem item : items) {
                             out.write(codec.encode(item));
-                            metrics.frameOut(typeOf(item));
+                            metrics.frameOut(FrameCodec.wireType(item));
                         }
                         continue;
                     }
@@ -308,19 +308,5 @@ final class Outbox implements Endpoint {
                 blockedSince = 0;
             }
         }
-    }
-
-    static String typeOf(ServerFrame f) {
-        return switch (f) {
-            case ServerFrame.Welcome w -> "welcome";
-            case ServerFrame.Error e -> "error";
-            case ServerFrame.Pong p -> "pong";
-            case ServerFrame.Reply r -> "ok";
-            case ServerFrame.Msg m -> "msg";
-            case ServerFrame.Receipt r -> "receipt";
-            case ServerFrame.GroupEvent g -> "group";
-            case ServerFrame.Presence p -> "presence";
-            case ServerFrame.TypingNotice t -> "typing";
-        };
     }
 }
