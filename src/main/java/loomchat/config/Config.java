@@ -54,6 +54,6 @@ public record Config(
         if (dbUrl != null) return dbUrl;
         // WRITE_DELAY=0: a committed transaction reaches the file before commit() returns, so an
         // `ok` survives kill -9 of the process (group commit keeps the number of commits small).
-        return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("loomchat") + ";WRITE_DELAY=0";
+        return "jdbc:h2:file:" + dataDir.toAbsolutePath().normalize().resolve("loomchat") + ";WRITE_DELAY=0";
     }
 }

@@ -39,6 +39,7 @@ class HostileInputTest {
 
     @Test
     void randomGarbageGetsErrorFramesOrACloseAndTheServerKeepsServing() throws Exception {
+        long heapBefore = usedHeapAfterGc();
         Random random = new Random(7);
         for (int conn = 0; conn < 40; conn++) {
             try (Socket s = new Socket("127.0.0.1", server.port())) {
@@ -65,6 +66,8 @@ class HostileInputTest {
             }
         }
         assertServerHealthy();
+        long grown = usedHeapAfterGc() - heapBefore;
+        assertTrue(grown < 32L << 20, "heap grew by " + (grown >> 20) + " MiB over 800 garbage lines");
     }
 
     @Test
@@ -119,6 +122,15 @@ class HostileInputTest {
         try (Wire bob = server.userOnline("bob" + System.nanoTime() % 100000); Wire alice = server.connect()) {
             assertEquals("pong", alice.request("{'type':'ping','id':'p'}", "p").path("type").asText());
         }
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     /** What the server treats as blank: spaces and tabs, and one trailing carriage return. */
