@@ -56,19 +56,34 @@ public final class Router {
                 return failed(e);
             }
         }
-        if (send.group() != null) return sendToGroup(from, send);
+        if (send.group() != null) {
+            return oncePerRequestId(from, send, send.group(), (msgId, now) -> fanOut(from, send, msgId, now));
+        }
+        return oncePerRequestId(from, send, send.to(), (msgId, now) -> store.append(send.to(),
+                seq -> new Msg(seq, msgId, from, send.to(), null, send.body(), send.media(), now),
+                new Commit.SendKey(from, send.id(), msgId, now), true).durable());
+    }
+
+    /** How a message reaches its inboxes; the future completes when every item is safe. */
+    private interface Delivery {
+        CompletableFuture<Void> deliver(String msgId, long now) throws ProtocolException;
+    }
+
+    /**
+     * Runs {@code delivery} for a request id the sender has not used yet; a repeated id waits for,
+     * and answers with, the first send's {@code msg} and {@code ts}. A failed delivery forgets the
+     * id, so the client's retry is tried afresh.
+     */
+    private CompletableFuture<ServerFrame.Reply> oncePerRequestId(String from, ClientFrame.Send send, String target,
+                                                                  Delivery delivery) {
         long now = System.currentTimeMillis();
-        String msgId = ids.newId(from, send.to());
+        String msgId = ids.newId(from, target);
         SentMessage fresh = new SentMessage(msgId, now, new CompletableFuture<>(), now);
         ChatStore.Claim claim = store.claimSend(from, send.id(), fresh);
         SentMessage sent = claim.sent();
         if (claim.fresh()) {
             try {
-                ChatStore.Appended appended = store.append(send.to(),
-                        seq -> new Msg(seq, msgId, from, send.to(), null, send.body(), send.media(), now),
-                        new Commit.SendKey(from, send.id(), msgId, now), true);
-                metrics.messagesSent.increment();
-                appended.durable().whenComplete((ok, error) -> {
+                delivery.deliver(msgId, now).whenComplete((ok, error) -> {
                     if (error == null) {
                         fresh.durable().complete(null);
                     } else {
@@ -76,6 +91,7 @@ public final class Router {
                         fresh.durable().completeExceptionally(error);
                     }
                 });
+                metrics.messagesSent.increment();
             } catch (ProtocolException e) {
                 store.forgetSend(from, send.id(), fresh);
                 fresh.durable().completeExceptionally(e);
@@ -95,33 +111,6 @@ public final class Router {
      * cannot refuse a message to all the others) misses this message; the send fails with
      * {@code overloaded} only if no member at all could take it.
      */
-    private CompletableFuture<ServerFrame.Reply> sendToGroup(String from, ClientFrame.Send send) {
-        long now = System.currentTimeMillis();
-        String msgId = ids.newId(from, send.group());
-        SentMessage fresh = new SentMessage(msgId, now, new CompletableFuture<>(), now);
-        ChatStore.Claim claim = store.claimSend(from, send.id(), fresh);
-        SentMessage sent = claim.sent();
-        if (claim.fresh()) {
-            try {
-                fanOut(from, send, msgId, now).whenComplete((ok, error) -> {
-                    if (error == null) {
-                        fresh.durable().complete(null);
-                    } else {
-                        store.forgetSend(from, send.id(), fresh);
-                        fresh.durable().completeExceptionally(error);
-                    }
-                });
-                metrics.messagesSent.increment();
-            } catch (ProtocolException e) {
-                store.forgetSend(from, send.id(), fresh);
-                fresh.durable().completeExceptionally(e);
-            }
-        }
-        return sent.durable().handle((ok, error) -> error == null
-                ? new ServerFrame.SendOk(send.id(), sent.msg(), sent.ts())
-                : errorReply(send.id(), error));
-    }
-
     private CompletableFuture<Void> fanOut(String from, ClientFrame.Send send, String msgId, long now)
             throws ProtocolException {
         Group group = groups.get(send.group());

@@ -272,23 +272,7 @@ public final class ChatConsole {
     }
 
     private void send(String to, String body) {
-        Outgoing message = new Outgoing(to, false, body);
-        CompletableFuture<ServerFrame.SendOk> reply = client.send(to, body);
-        inFlight.add(reply);
-        reply.whenComplete((ok, failure) -> {
-            if (failure != null) {
-                out.println("  " + message.label() + " ✗ " + failure.getMessage());
-            } else {
-                sentLock.lock();
-                try {
-                    sent.put(ok.msg(), message);
-                } finally {
-                    sentLock.unlock();
-                }
-                out.println("  " + message.label() + " ✓ sent");
-            }
-            inFlight.remove(reply);
-        });
+        track(new Outgoing(to, false, body), client.send(to, body));
     }
 
     /** Uploads a file, then sends a message that carries it; the upload blocks the input, the send does not. */
@@ -360,7 +344,7 @@ public final class ChatConsole {
         return mime == null ? "application/octet-stream" : mime;
     }
 
-    /** Follows a send like {@link #send}: waits for its reply in the background and remembers it for receipts. */
+    /** Follows a send: waits for its reply in the background, shows it, and remembers it for receipts. */
     private void track(Outgoing message, CompletableFuture<ServerFrame.SendOk> reply) {
         inFlight.add(reply);
         reply.whenComplete((ok, failure) -> {
