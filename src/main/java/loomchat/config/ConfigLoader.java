@@ -41,7 +41,7 @@ public final class ConfigLoader {
         d.put("db_pool_size", 8);
         d.put("partitions", 64);
         d.put("commit_lanes", 2);
-        d.put("group_commit_delay", "4ms");
+        d.put("group_commit_delay", "20ms");
         d.put("group_commit_max_batch", 4096);
         d.put("commit_queue_capacity", 65536);
         d.put("max_frame_bytes", 65536);

@@ -169,7 +169,7 @@ public final class ChatStore {
 
     // ---------------------------------------------------------------- inboxes
 
-    /** An item placed in an inbox; {@code durable} completes once it is stored or acknowledged. */
+    /** An item placed in an inbox; {@code durable} completes once it is stored or acknowledged, whichever is first. */
     public record Appended(InboxItem item, CompletableFuture<Void> durable) {
     }
 
@@ -200,7 +200,7 @@ public final class ChatStore {
             long seq = inbox.nextSeq;
             InboxItem item = make.apply(seq);
             InboxEntry entry = new InboxEntry(item, false);
-            CompletableFuture<Void> durable = new CompletableFuture<>();
+            CompletableFuture<Void> durable = entry.safe();
             if (!commits.offer(p.index, new Commit.WriteItem(owner, entry, sendKey, durable))) {
                 throw new ProtocolException(ErrorCode.OVERLOADED, requestId, "the server is busy; try again later");
             }
@@ -259,7 +259,12 @@ public final class ChatStore {
             p.lock.unlock();
         }
         List<InboxItem> items = new ArrayList<>(dropped.size());
-        for (InboxEntry e : dropped) items.add(e.item());
+        for (InboxEntry e : dropped) {
+            items.add(e.item());
+            // Acknowledged is safe: a sender still waiting for its ok gets it now, not at the next
+            // commit. Outside the lock, since completing runs the senders' reply callbacks.
+            e.safe().complete(null);
+        }
         return items;
     }
 

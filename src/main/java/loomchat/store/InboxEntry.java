@@ -1,5 +1,6 @@
 package loomchat.store;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import loomchat.protocol.ServerFrame.InboxItem;
 
@@ -8,7 +9,8 @@ import loomchat.protocol.ServerFrame.InboxItem;
  *
  * <p>The group committer and the acknowledging client race for a pending entry with one CAS:
  * if the ack wins, the item is never written ("most messages never touch disk"); if the
- * committer wins, the ack must delete the stored row afterwards.
+ * committer wins, the ack must delete the stored row afterwards. Either way the first of the
+ * two makes the item {@link #safe()}.
  */
 public final class InboxEntry {
     static final int PENDING = 0;
@@ -19,10 +21,21 @@ public final class InboxEntry {
 
     private final InboxItem item;
     private final AtomicInteger state;
+    private final CompletableFuture<Void> safe;
 
     InboxEntry(InboxItem item, boolean alreadyStored) {
         this.item = item;
         this.state = new AtomicInteger(alreadyStored ? WRITTEN : PENDING);
+        this.safe = alreadyStored ? CompletableFuture.completedFuture(null) : new CompletableFuture<>();
+    }
+
+    /**
+     * Completes once the item is safe: written by the committer, or acknowledged by its recipient,
+     * whichever comes first. A sender's {@code ok} waits on it, so an online recipient's ack
+     * answers the sender at once, whether or not the item is ever written.
+     */
+    public CompletableFuture<Void> safe() {
+        return safe;
     }
 
     public InboxItem item() {
