@@ -21,6 +21,8 @@ import loomchat.store.ChatStore;
  */
 public final class Authenticator {
     private static final int TOKEN_BYTES = 32;
+    /** Tokens remembered in memory: about 200 bytes each, so at most ~100 MB. */
+    private static final int TOKEN_CACHE_CAPACITY = 500_000;
 
     /** A successful login: whose it is and the token (new for a password login, the same one for a token login). */
     public record LoggedIn(String user, String token, byte[] tokenHash, boolean byToken) {
@@ -32,6 +34,7 @@ public final class Authenticator {
     private final LoginThrottle throttle;
     private final long tokenTtlMillis;
     private final SecureRandom random = new SecureRandom();
+    private final TokenCache tokens = new TokenCache(TOKEN_CACHE_CAPACITY);
     private final byte[] decoySalt;
     private final byte[] decoyHash;
 
@@ -86,7 +89,9 @@ public final class Authenticator {
         String token = newToken();
         byte[] tokenHash = sha256(token);
         try {
-            accounts.insertToken(tokenHash, user, System.currentTimeMillis() + tokenTtlMillis);
+            long expires = System.currentTimeMillis() + tokenTtlMillis;
+            accounts.insertToken(tokenHash, user, expires);
+            tokens.put(tokenHash, new Accounts.TokenOwner(user, expires), System.currentTimeMillis());
         } catch (SQLException e) {
             throw internal(requestId, e);
         }
@@ -100,7 +105,11 @@ public final class Authenticator {
         byte[] tokenHash = sha256(token);
         Accounts.TokenOwner owner;
         try {
-            owner = accounts.tokenOwner(tokenHash);
+            owner = tokens.get(tokenHash);
+            if (owner == null) {
+                owner = accounts.tokenOwner(tokenHash);
+                if (owner != null) tokens.put(tokenHash, owner, now);
+            }
         } catch (SQLException e) {
             throw internal(requestId, e);
         }
@@ -114,6 +123,7 @@ public final class Authenticator {
     /** Revokes a token: it no longer logs anyone in. */
     public void revoke(String requestId, byte[] tokenHash) throws ProtocolException {
         try {
+            tokens.remove(tokenHash);
             accounts.deleteToken(tokenHash);
         } catch (SQLException e) {
             throw internal(requestId, e);
@@ -123,7 +133,9 @@ public final class Authenticator {
     /** Whose a bearer token is, or null if it is unknown or expired (used by the HTTP side). */
     public String tokenUser(String token) {
         try {
-            Accounts.TokenOwner owner = accounts.tokenOwner(sha256(token));
+            byte[] tokenHash = sha256(token);
+            Accounts.TokenOwner owner = tokens.get(tokenHash);
+            if (owner == null) owner = accounts.tokenOwner(tokenHash);
             return owner == null || owner.expires() < System.currentTimeMillis() ? null : owner.user();
         } catch (SQLException e) {
             return null;
