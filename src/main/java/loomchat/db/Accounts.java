@@ -79,15 +79,6 @@ public final class Accounts {
         }
     }
 
-    /** Deletes expired tokens; returns how many. */
-    public int deleteExpiredTokens(long now) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("DELETE FROM tokens WHERE expires < ?")) {
-            s.setLong(1, now);
-            return s.executeUpdate();
-        }
-    }
-
     /** Reads a server-wide value, or stores {@code fresh} under the name if there is none yet. */
     public byte[] serverValue(String name, byte[] fresh) throws SQLException {
         try (Connection c = db.connection()) {

@@ -67,13 +67,4 @@ public final class Recovery {
         }
         return new Loaded(users, items, keys);
     }
-
-    /** Deletes idempotency keys older than their TTL; returns how many. */
-    public static int deleteOldSendKeys(Database db, long olderThan) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("DELETE FROM send_keys WHERE ts < ?")) {
-            s.setLong(1, olderThan);
-            return s.executeUpdate();
-        }
-    }
 }

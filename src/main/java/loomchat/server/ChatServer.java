@@ -24,6 +24,7 @@ import loomchat.config.Config;
 import loomchat.db.Accounts;
 import loomchat.db.Database;
 import loomchat.db.GroupCommitter;
+import loomchat.db.Housekeeping;
 import loomchat.db.GroupRecords;
 import loomchat.db.Recovery;
 import loomchat.media.MediaHttp;
@@ -109,6 +110,9 @@ public final class ChatServer implements AutoCloseable {
         metrics.gauge("loomchat_connections_open", connections::size);
         metrics.gauge("loomchat_commit_backlog", committer::backlog);
         http.start();
+        Housekeeping housekeeping = new Housekeeping(db, config.sendKeyTtl().toMillis());
+        timer.scheduleWithFixedDelay(() -> Thread.ofVirtual().name("housekeeping").start(housekeeping::run),
+                1, 600, java.util.concurrent.TimeUnit.SECONDS); // JDBC off the timer thread
         long stallLimit = config.writeStallTimeout().toNanos();
         timer.scheduleWithFixedDelay(() -> {
             long now = System.nanoTime();
