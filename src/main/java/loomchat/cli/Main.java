@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The entry point of {@code loomchat.jar}: dispatches to a subcommand. */
 @Command(name = "loomchat", mixinStandardHelpOptions = true, version = "loomchat 0.1",
         description = "A WhatsApp-style chat server on virtual threads.",
-        subcommands = {ServeCommand.class, ClientCommand.class, BenchCommand.class})
+        subcommands = {ServeCommand.class, ClientCommand.class, BenchCommand.class, SoakCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

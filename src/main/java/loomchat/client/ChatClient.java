@@ -161,7 +161,8 @@ public final class ChatClient implements AutoCloseable {
         try {
             socket.setTcpNoDelay(true); // frames are small and someone is waiting for each one
             if (localAddress != null) {
-                socket.setReuseAddress(true); // ports of earlier runs may still be in TIME_WAIT
+                // No SO_REUSEADDR: with it the kernel may hand out a port whose last connection
+                // the server has not closed yet, and the new SYN is ignored until retried 1 s later.
                 socket.bind(new InetSocketAddress(localAddress, 0));
             }
             socket.connect(new InetSocketAddress(host, port), timeoutMillis);

@@ -6,6 +6,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import loomchat.chat.Authenticator;
@@ -37,6 +38,8 @@ final class Connection implements Runnable {
     private ScheduledFuture<?> loginDeadline;
     private int badFrames;
     private java.util.concurrent.Semaphore inFlight; // sends awaiting their ok; made at login
+    /** The reply to the latest send, sent or not; touched only by this connection's thread. */
+    private CompletableFuture<Void> lastSendReply = CompletableFuture.completedFuture(null);
     /** The users this connection watches; touched only by this connection's thread. */
     private Set<String> watching;
 
@@ -163,9 +166,16 @@ final class Connection implements Runnable {
                 // Back-pressure: past this many unanswered sends, stop reading until oks go out.
                 // That bounds the replies this connection can owe, and so its outbound queue.
                 inFlight.acquireUninterruptibly();
-                services.router().send(user, s).thenAccept(reply -> {
+                CompletableFuture<ServerFrame.Reply> reply = services.router().send(user, s);
+                // Replies in request order: a reply's future completes on whichever thread made the
+                // message safe (a commit lane, or the recipient's ack), so two sends to one recipient
+                // could otherwise get their oks in the opposite order of their delivery.
+                lastSendReply = lastSendReply.thenCombine(reply, (previous, r) -> r).thenAccept(r -> {
                     inFlight.release();
-                    outbox.send(reply);
+                    outbox.send(r);
+                }).exceptionally(e -> {
+                    LOG.log(System.Logger.Level.WARNING, "sending a reply failed", e);
+                    return null;
                 });
             }
             case Ack a -> services.router().ack(user, outbox, a.seq());

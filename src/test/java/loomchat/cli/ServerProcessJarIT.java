@@ -1,21 +1,17 @@
 package loomchat.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import loomchat.testing.ServerJar;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The shaded jar as an operator runs it: a separate process, killed with SIGKILL or stopped with
@@ -31,50 +26,46 @@ import static org.junit.jupiter.api.Assertions.fail;
  * directory. Every acknowledged message must still be there, in order.
  */
 class ServerProcessJarIT {
-    private static final Pattern LISTENING = Pattern.compile("^listening chat=(\\d+) http=(\\d+)$");
     private static final int MESSAGES = 50;
 
     @TempDir
     Path dataDir;
     @TempDir
     Path workDir;
-    private final List<Process> started = new ArrayList<>();
-    private final java.util.Map<Process, Path> stderr = new java.util.HashMap<>();
+    private ServerJar jar;
 
-    /** One running server process and the chat port it printed. */
-    record Server(Process process, int port) {
+    @BeforeEach
+    void startNoProcessYet() {
+        jar = new ServerJar(workDir);
     }
 
     @AfterEach
     void killLeftovers() throws InterruptedException {
-        for (Process p : started) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
+        jar.close();
     }
 
     @Test
     void killMinus9AfterOksLosesNothing() throws Exception {
-        Server first = serve();
+        ServerJar.Server first = jar.serve(dataDir);
         List<String> acknowledged = registerAndSendToOfflineBob(first.port());
 
         first.process().destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no flush
         assertTrue(first.process().waitFor(10, TimeUnit.SECONDS));
 
-        Server second = serve();
+        ServerJar.Server second = jar.serve(dataDir);
         assertEquals(acknowledged, bobReceivesEverything(second.port()));
     }
 
     @Test
     void sigtermExitsZeroAndLosesNothing() throws Exception {
-        Server first = serve();
+        ServerJar.Server first = jar.serve(dataDir);
         List<String> acknowledged = registerAndSendToOfflineBob(first.port());
 
         first.process().destroy(); // SIGTERM
         assertTrue(first.process().waitFor(30, TimeUnit.SECONDS), "stopped within 30 s of SIGTERM");
         assertEquals(0, first.process().exitValue());
 
-        Server second = serve();
+        ServerJar.Server second = jar.serve(dataDir);
         assertEquals(acknowledged, bobReceivesEverything(second.port()));
     }
 
@@ -83,13 +74,12 @@ class ServerProcessJarIT {
         Path config = workDir.resolve("bad.yaml");
         Files.writeString(config, "port: 0\nmax_frame_byte: 100\n");
 
-        Process p = start(List.of("serve", "--config", config.toString(), "--data-dir", dataDir.toString()));
+        Process p = jar.start(List.of("serve", "--config", config.toString(), "--data-dir", dataDir.toString()));
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
 
         assertNotEquals(0, p.exitValue());
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        List<String> err = Files.readAllLines(stderr.get(p))
-                .stream().filter(l -> !l.isBlank()).toList();
+        List<String> err = jar.stderrLines(p);
         assertEquals(1, err.size(), "one line: " + err);
         assertTrue(err.get(0).contains("max_frame_byte"), err.get(0));
         assertFalse(out.contains("listening"), out);
@@ -97,13 +87,12 @@ class ServerProcessJarIT {
 
     @Test
     void badSettingOnTheCommandLineNamesTheKey() throws Exception {
-        Process p = start(List.of("serve", "--port", "0", "--http-port", "0", "--data-dir", dataDir.toString(),
+        Process p = jar.start(List.of("serve", "--port", "0", "--http-port", "0", "--data-dir", dataDir.toString(),
                 "--set", "idle_timeout=forever"));
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
 
         assertNotEquals(0, p.exitValue());
-        List<String> err = Files.readAllLines(stderr.get(p))
-                .stream().filter(l -> !l.isBlank()).toList();
+        List<String> err = jar.stderrLines(p);
         assertEquals(1, err.size(), "one line: " + err);
         assertTrue(err.get(0).contains("idle_timeout"), err.get(0));
     }
@@ -142,46 +131,5 @@ class ServerProcessJarIT {
             for (JsonNode item : bob.next("msg", MESSAGES)) received.add(item.path("msg").asText());
             return received;
         }
-    }
-
-    // ---------------------------------------------------------------- process
-
-    private Server serve() throws Exception {
-        Process p = start(List.of("serve", "--port", "0", "--http-port", "0", "--data-dir", dataDir.toString(),
-                "--set", "password_iterations=1000"));
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) lines.add(line);
-            } catch (IOException ignored) {
-                // the process is gone
-            }
-        });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            String line = lines.poll(100, TimeUnit.MILLISECONDS);
-            if (line != null) {
-                Matcher m = LISTENING.matcher(line.strip());
-                if (m.matches()) return new Server(p, Integer.parseInt(m.group(1)));
-            } else if (!p.isAlive()) {
-                fail("the server exited with " + p.exitValue() + ": "
-                        + Files.readString(stderr.get(p)));
-            }
-        }
-        return fail("no 'listening chat=<port> http=<port>' line within 60 s");
-    }
-
-    private Process start(List<String> args) throws IOException {
-        String jar = System.getProperty("loomchat.jar", "target/loomchat.jar");
-        assertTrue(Files.isRegularFile(Path.of(jar)), "the shaded jar at " + jar + " (run mvn package first)");
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-jar", Path.of(jar).toAbsolutePath().toString()));
-        command.addAll(args);
-        // in a directory of its own, so that no config.yaml is picked up by accident
-        Path errors = workDir.resolve("stderr-" + started.size() + ".log");
-        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectError(errors.toFile()).start();
-        started.add(p);
-        stderr.put(p, errors);
-        return p;
     }
 }
