@@ -186,10 +186,13 @@ public final class Groups {
                                              List<String> users) {
         List<String> named = List.copyOf(users);
         List<CompletableFuture<Void>> stored = new ArrayList<>(to.size());
+        boolean reserved = reserveRoom(to);
         for (String user : to) {
             try {
-                stored.add(store.append(user, seq -> new GroupEvent(seq, groupId, kind, by, named), null, false).durable());
+                stored.add(store.append(user, seq -> new GroupEvent(seq, groupId, kind, by, named), null,
+                        reserved ? ChatStore.Admission.FAN_OUT : ChatStore.Admission.NOTICE).durable());
             } catch (ProtocolException e) {
+                if (reserved) store.releaseRoom(user);
                 LOG.log(System.Logger.Level.WARNING, "{0} event of {1} not given to {2}: {3}",
                         kind.wire(), groupId, user, e.getMessage());
             }
@@ -200,6 +203,20 @@ public final class Groups {
             LOG.log(System.Logger.Level.WARNING, "{0} event of {1} not stored: {2}", kind.wire(), groupId, error.toString());
             return null;
         });
+    }
+
+    /**
+     * Reserves commit-queue room for the events, so that a busy server does not give them to
+     * some members only. The change itself has happened: if the room does not come in time,
+     * the events are offered one by one, and each may be refused.
+     */
+    private boolean reserveRoom(Set<String> to) {
+        try {
+            return store.reserveRoom(to, Router.ROOM_WAIT_NANOS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void requireUsers(String requestId, Iterable<String> users) throws ProtocolException {

@@ -61,7 +61,7 @@ public final class Router {
         }
         return oncePerRequestId(from, send, send.to(), (msgId, now) -> store.append(send.to(),
                 seq -> new Msg(seq, msgId, from, send.to(), null, send.body(), send.media(), now),
-                new Commit.SendKey(from, send.id(), msgId, now), true).durable());
+                new Commit.SendKey(from, send.id(), msgId, now), ChatStore.Admission.SEND).durable());
     }
 
     /** How a message reaches its inboxes; the future completes when every item is safe. */
@@ -105,29 +105,37 @@ public final class Router {
     /**
      * Sends a message to every member of a group but the sender: one inbox item per member, each
      * a {@link Commit.WriteItem} for the group committer, so a thousand members cost a few
-     * batched transactions, not a thousand. The {@code ok} waits until every item is durable
-     * (or acknowledged). A member whose inbox is far over its limit (twice
-     * {@code max_inbox_items}: fan-out is not capped at the usual limit, so one slow member
-     * cannot refuse a message to all the others) misses this message; the send fails with
-     * {@code overloaded} only if no member at all could take it.
+     * batched transactions, not a thousand. Room in the commit queue is reserved for every
+     * member first (waiting up to {@link #ROOM_WAIT_NANOS}, which is the back-pressure on a fast
+     * group sender), so a busy server refuses the whole message with {@code overloaded} rather
+     * than give it to some members only. The {@code ok} waits until every item is durable (or
+     * acknowledged). A member whose inbox is far over its limit (twice {@code max_inbox_items}:
+     * fan-out is not capped at the usual limit, so one slow member cannot refuse a message to all
+     * the others) misses this message; the send fails with {@code overloaded} only if no member
+     * at all could take it.
      */
     private CompletableFuture<Void> fanOut(String from, ClientFrame.Send send, String msgId, long now)
             throws ProtocolException {
         Group group = groups.get(send.group());
         if (group == null) throw Groups.noSuchGroup(send.id(), send.group());
         if (!group.isMember(from)) throw Groups.notMember(send.id(), send.group());
+        List<String> to = new ArrayList<>(group.members());
+        to.remove(from);
+        if (!reserveRoom(to)) {
+            throw new ProtocolException(ErrorCode.OVERLOADED, send.id(), "the server is busy; try again later");
+        }
         // The idempotency key rides on one item: stored once, not once per member.
         Commit.SendKey key = new Commit.SendKey(from, send.id(), msgId, now);
-        List<CompletableFuture<Void>> stored = new ArrayList<>(group.members().size());
+        List<CompletableFuture<Void>> stored = new ArrayList<>(to.size());
         ProtocolException refused = null;
-        for (String member : group.members()) {
-            if (member.equals(from)) continue;
+        for (String member : to) {
             try {
                 stored.add(store.append(member,
                         seq -> new Msg(seq, msgId, from, member, group.id(), send.body(), send.media(), now),
-                        key, false).durable());
+                        key, ChatStore.Admission.FAN_OUT).durable());
                 key = null;
             } catch (ProtocolException e) {
+                store.releaseRoom(member);
                 refused = e;
                 LOG.log(System.Logger.Level.DEBUG, "group message {0} not given to {1}: {2}", msgId, member, e.getMessage());
             }
@@ -136,6 +144,19 @@ public final class Router {
             throw new ProtocolException(refused.code(), send.id(), refused.getMessage());
         }
         return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
+    }
+
+    /** How long a fan-out waits for room in the commit queue before it is refused. */
+    static final long ROOM_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
+    /** Reserves commit-queue room for one item to each user; false if the server stayed too busy. */
+    boolean reserveRoom(List<String> users) {
+        try {
+            return store.reserveRoom(users, ROOM_WAIT_NANOS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Acknowledges a user's items up to {@code seq} and sends delivered receipts for the messages among them. */
@@ -168,7 +189,7 @@ public final class Router {
     private void receipt(String to, String msg, ReceiptStatus status, String by) {
         long now = System.currentTimeMillis();
         try {
-            store.append(to, seq -> new Receipt(seq, msg, status, by, now), null, false);
+            store.append(to, seq -> new Receipt(seq, msg, status, by, now), null, ChatStore.Admission.NOTICE);
         } catch (ProtocolException e) {
             // The sender's inbox is far over its limit or the server is overloaded: a receipt is
             // the one thing we may drop, since the message itself was delivered.

@@ -22,6 +22,7 @@ public record Config(
         int partitions,
         int commitLanes,
         Duration groupCommitDelay,
+        Duration ackGrace,
         int groupCommitMaxBatch,
         int commitQueueCapacity,
         int maxFrameBytes,

@@ -42,6 +42,7 @@ public final class ConfigLoader {
         d.put("partitions", 64);
         d.put("commit_lanes", 2);
         d.put("group_commit_delay", "20ms");
+        d.put("ack_grace", "1s");
         d.put("group_commit_max_batch", 4096);
         d.put("commit_queue_capacity", 65536);
         d.put("max_frame_bytes", 65536);
@@ -135,6 +136,7 @@ public final class ConfigLoader {
                 integer(n, "partitions", 1, 65536),
                 integer(n, "commit_lanes", 1, 64),
                 duration(n, "group_commit_delay", Duration.ZERO, Duration.ofSeconds(1)),
+                duration(n, "ack_grace", Duration.ZERO, Duration.ofSeconds(60)),
                 integer(n, "group_commit_max_batch", 1, 1_000_000),
                 integer(n, "commit_queue_capacity", 16, 10_000_000),
                 integer(n, "max_frame_bytes", 1024, 16 * 1024 * 1024),

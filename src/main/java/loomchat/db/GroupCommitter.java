@@ -7,8 +7,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import loomchat.metrics.Metrics;
@@ -18,36 +19,56 @@ import loomchat.store.Commit;
 import loomchat.store.CommitQueue;
 
 /**
- * Writes the store's durable changes in batches: one transaction for everything that arrived
+ * Writes the store's durable changes in batches: one transaction for everything that came due
  * in the last few milliseconds, per lane.
  *
- * <p>Each lane is a bounded queue and one writer thread; partition {@code p} always uses lane
- * {@code p % lanes}, so one user's operations are applied in the order they were queued, while
- * lanes commit in parallel (there is no single queue on the message path). A batch waits
- * {@code group_commit_delay} after its first operation arrives: that is when more operations
- * join it, and when a recipient online has time to acknowledge an item so that it is skipped
- * instead of written. Every waiting {@code ok} completes only after its batch committed.
+ * <p>Each lane has one writer thread; partition {@code p} always uses lane {@code p % lanes},
+ * so lanes commit in parallel (there is no single queue on the message path). An operation
+ * waits before it is written, and that wait is where write-back comes from: an item its
+ * recipient acknowledges meanwhile is skipped, never written.
+ * <ul>
+ * <li>Items for an online recipient ({@link loomchat.store.InboxEntry#held() held}) wait up to
+ *     {@code ack_grace}: their sender's {@code ok} goes out at the ack, so the wait costs nobody
+ *     anything unless the recipient fails to ack, and under load an ack can take hundreds of
+ *     milliseconds.
+ * <li>Everything else waits {@code group_commit_delay}: an offline recipient's item is what
+ *     its sender's {@code ok} is waiting for.
+ * </ul>
+ * Each kind is a FIFO queue, and a batch takes the due prefix of each, so one user's items are
+ * written in the order they were queued (the store holds a user's items behind a held one).
+ * Items already acknowledged are taken off the front of the queues as soon as the writer sees
+ * them, without a transaction, so that the room they hold is free long before their wait ends.
+ *
+ * <p>Room is bounded per lane ({@code commit_queue_capacity}): every queued operation holds one
+ * unit until it is committed.
  *
  * <p>Lane writers are platform threads: each spends its life in JDBC, and there are only a few.
  */
 public final class GroupCommitter implements CommitQueue, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GroupCommitter.class.getName());
+    /** How long an idle writer sleeps before it looks again (it is woken by the next offer). */
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final Database db;
     private final FrameCodec codec;
     private final Metrics metrics;
     private final long delayNanos;
+    private final long graceNanos;
+    private final long tickNanos;
     private final int maxBatch;
     private final Lane[] lanes;
     private volatile ChatStore store; // set once before the first operation; read by lane threads
     private volatile boolean closing;
 
     public GroupCommitter(Database db, FrameCodec codec, Metrics metrics, int laneCount, Duration delay,
-                          int maxBatch, int queueCapacity) {
+                          Duration ackGrace, int maxBatch, int queueCapacity) {
         this.db = db;
         this.codec = codec;
         this.metrics = metrics;
         this.delayNanos = delay.toNanos();
+        this.graceNanos = Math.max(delayNanos, ackGrace.toNanos());
+        // A writer waiting for a far-off head wakes this often to see newer, sooner work.
+        this.tickNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), delayNanos / 4);
         this.maxBatch = maxBatch;
         this.lanes = new Lane[laneCount];
         for (int i = 0; i < laneCount; i++) lanes[i] = new Lane(i, queueCapacity);
@@ -62,13 +83,56 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     @Override
     public boolean offer(int partition, Commit op) {
         if (closing) return false;
-        return lanes[partition % lanes.length].queue.offer(new Queued(op, System.nanoTime()));
+        Lane lane = lanes[partition % lanes.length];
+        if (takesRoom(op) && !lane.room.tryAcquire()) return false;
+        lane.add(op);
+        return true;
+    }
+
+    /**
+     * Whether an operation takes room in its lane. A seq reservation does not: refusing it would
+     * leave items that are already in an inbox unpushable, and there is at most one for every
+     * {@link ChatStore#RESERVE_BLOCK} / 2 items, which do take room.
+     */
+    private static boolean takesRoom(Commit op) {
+        return !(op instanceof Commit.ReserveSeq);
+    }
+
+    @Override
+    public boolean reserve(int[] partitions, long timeoutNanos) throws InterruptedException {
+        if (closing) return false;
+        int[] counts = new int[lanes.length];
+        for (int p : partitions) counts[p % lanes.length]++;
+        long deadline = System.nanoTime() + timeoutNanos;
+        // Lanes in index order: two fan-outs never wait for each other's half-taken room.
+        for (int i = 0; i < lanes.length; i++) {
+            if (counts[i] == 0) continue;
+            if (counts[i] > lanes[i].capacity) {
+                for (int j = 0; j < i; j++) lanes[j].room.release(counts[j]);
+                return false; // more than the lane can ever hold: waiting would not help
+            }
+            if (!lanes[i].room.tryAcquire(counts[i], Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                for (int j = 0; j < i; j++) lanes[j].room.release(counts[j]);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void offerReserved(int partition, Commit op) {
+        lanes[partition % lanes.length].add(op);
+    }
+
+    @Override
+    public void release(int partition) {
+        lanes[partition % lanes.length].room.release();
     }
 
     /** Operations queued and not yet committed, over all lanes. */
     public int backlog() {
         int n = 0;
-        for (Lane lane : lanes) n += lane.queue.size();
+        for (Lane lane : lanes) n += lane.capacity - lane.room.availablePermits();
         return n;
     }
 
@@ -77,6 +141,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     public void close() {
         closing = true;
         for (Lane lane : lanes) {
+            LockSupport.unpark(lane.thread);
             try {
                 lane.thread.join(Duration.ofSeconds(30));
             } catch (InterruptedException e) {
@@ -86,54 +151,91 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         }
     }
 
-    /** An operation and when it was queued: every item gets its full delay to be acknowledged. */
-    private record Queued(Commit op, long at) {
+    /** An operation and when it is due to be written. */
+    private record Queued(Commit op, long due) {
     }
 
-    /** One queue and the thread that drains it. */
+    /** Two queues (held items, everything else), their room, and the thread that drains them. */
     private final class Lane implements Runnable {
-        final BlockingQueue<Queued> queue;
+        final int capacity;
+        final Semaphore room;
+        final Queue<Queued> held = new ConcurrentLinkedQueue<>();
+        final Queue<Queued> prompt = new ConcurrentLinkedQueue<>();
         final Thread thread;
+        /** Set while the writer sleeps with both queues empty: the next offer wakes it. */
+        volatile boolean idle;
 
         Lane(int index, int capacity) {
-            this.queue = new ArrayBlockingQueue<>(capacity);
+            this.capacity = capacity;
+            this.room = new Semaphore(capacity);
             this.thread = Thread.ofPlatform().name("loomchat-commit-" + index).daemon().unstarted(this);
+        }
+
+        /** Queues an operation whose room is already taken. */
+        void add(Commit op) {
+            long now = System.nanoTime();
+            if (op instanceof Commit.WriteItem w && w.entry().held()) held.add(new Queued(op, now + graceNanos));
+            else prompt.add(new Queued(op, now + delayNanos));
+            if (idle) LockSupport.unpark(thread);
         }
 
         @Override
         public void run() {
             List<Commit> batch = new ArrayList<>();
             while (true) {
-                Queued first;
-                try {
-                    first = queue.poll(50, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                if (first == null) {
-                    if (closing && queue.isEmpty()) return;
+                dropAcked(held);
+                dropAcked(prompt);
+                Queued h = held.peek();
+                Queued p = prompt.peek();
+                if (h == null && p == null) {
+                    if (closing) return;
+                    idle = true;
+                    if (held.isEmpty() && prompt.isEmpty()) LockSupport.parkNanos(IDLE_PARK_NANOS);
+                    idle = false;
                     continue;
                 }
-                // Let the batch fill, and let online recipients ack, unless it is full already.
-                long wait = first.at() + delayNanos - System.nanoTime();
-                if (!closing && wait > 0 && queue.size() < maxBatch) LockSupport.parkNanos(wait);
-                batch.add(first.op());
-                // Only operations queued at least the delay ago join: under load the queue also
-                // holds items a few microseconds old, whose recipients have had no time to ack
-                // them, and writing those is most of what write-back saves. Taking a prefix
-                // keeps each user's operations in order.
-                long cutoff = System.nanoTime() - delayNanos;
-                while (batch.size() < maxBatch) {
-                    Queued next = queue.peek(); // this thread is the lane's only consumer
-                    if (next == null || (!closing && next.at() > cutoff)) break;
-                    queue.poll();
-                    batch.add(next.op());
+                long now = System.nanoTime();
+                long due = Math.min(h == null ? Long.MAX_VALUE : h.due(), p == null ? Long.MAX_VALUE : p.due());
+                if (!closing && due > now) {
+                    LockSupport.parkNanos(Math.min(due - now, tickNanos));
+                    continue;
                 }
+                takeDue(held, now, batch);
+                takeDue(prompt, now, batch);
                 Exception failure = commit(batch);
+                int used = 0;
+                for (Commit op : batch) if (takesRoom(op)) used++;
+                room.release(used);
                 batch.clear();
                 if (failure != null) backOff(failure);
                 else if (failedBatches > 0) recovered();
+            }
+        }
+
+        /**
+         * Takes the acknowledged items off the front of a queue: they are skipped without a
+         * transaction, and their room is free at once rather than at the end of their wait.
+         */
+        private void dropAcked(Queue<Queued> queue) {
+            int n = 0;
+            Queued q;
+            while ((q = queue.peek()) != null && q.op() instanceof Commit.WriteItem w && w.entry().acked()) {
+                queue.poll(); // this thread is the queue's only consumer
+                w.done().complete(null); // already complete: the ack made it safe
+                n++;
+            }
+            if (n > 0) {
+                room.release(n);
+                metrics.itemsSkipped.add(n);
+            }
+        }
+
+        /** Moves the due prefix of a queue into the batch (everything, when closing). */
+        private void takeDue(Queue<Queued> queue, long now, List<Commit> batch) {
+            Queued q;
+            while (batch.size() < maxBatch && (q = queue.peek()) != null && (closing || q.due() <= now)) {
+                queue.poll();
+                batch.add(q.op());
             }
         }
 

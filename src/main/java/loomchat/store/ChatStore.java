@@ -173,15 +173,31 @@ public final class ChatStore {
     public record Appended(InboxItem item, CompletableFuture<Void> durable) {
     }
 
+    /** How an item is admitted to an inbox, and what may refuse it. */
+    public enum Admission {
+        /** A client's 1:1 send: refused at {@code max_inbox_items}, or when the commit queue is full. */
+        SEND,
+        /**
+         * An item the server makes itself (a receipt): allowed twice the inbox cap, and still
+         * refused when the commit queue is full.
+         */
+        NOTICE,
+        /**
+         * One member's item of a fan-out whose room in the commit queue was {@linkplain
+         * CommitQueue#reserve reserved} first: allowed twice the inbox cap and never refused for
+         * lack of room. If it is refused anyway (the inbox is over even that), the caller gives
+         * the room back.
+         */
+        FAN_OUT
+    }
+
     /**
      * Appends an item to a user's inbox and queues it for writing.
      *
      * @param make builds the item from the seq it is given
      * @param sendKey the sender's idempotency key to store with it, or null
-     * @param capped whether a full inbox refuses the item ({@code overloaded}); items the server
-     *               generates itself (receipts, group events) are allowed twice the cap
      */
-    public Appended append(String owner, LongFunction<InboxItem> make, Commit.SendKey sendKey, boolean capped)
+    public Appended append(String owner, LongFunction<InboxItem> make, Commit.SendKey sendKey, Admission admission)
             throws ProtocolException {
         String requestId = sendKey == null ? null : sendKey.requestId();
         Partition p = part(owner);
@@ -192,16 +208,23 @@ public final class ChatStore {
             UserState st = p.users.get(owner);
             if (st == null) throw new ProtocolException(ErrorCode.NO_SUCH_USER, requestId, "no such user: " + owner);
             Inbox inbox = st.inbox;
-            long limit = capped ? maxInboxItems : 2L * maxInboxItems;
+            long limit = admission == Admission.SEND ? maxInboxItems : 2L * maxInboxItems;
             if (inbox.size() >= limit) {
                 throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
                         "the inbox of " + owner + " is full; try again later");
             }
             long seq = inbox.nextSeq;
             InboxItem item = make.apply(seq);
-            InboxEntry entry = new InboxEntry(item, false);
+            // An online recipient will most likely ack the item soon: hold it for that, so that it
+            // never touches disk. Behind a held item, hold too: one user's items are written in order.
+            InboxEntry previous = inbox.last();
+            boolean held = st.session != null || (previous != null && previous.held() && previous.pending());
+            InboxEntry entry = new InboxEntry(item, false, held);
             CompletableFuture<Void> durable = entry.safe();
-            if (!commits.offer(p.index, new Commit.WriteItem(owner, entry, sendKey, durable))) {
+            Commit.WriteItem write = new Commit.WriteItem(owner, entry, sendKey, durable);
+            if (admission == Admission.FAN_OUT) {
+                commits.offerReserved(p.index, write);
+            } else if (!commits.offer(p.index, write)) {
                 throw new ProtocolException(ErrorCode.OVERLOADED, requestId, "the server is busy; try again later");
             }
             inbox.nextSeq = seq + 1;
@@ -217,6 +240,23 @@ public final class ChatStore {
         }
         if (wake != null) wake.wake();
         return appended;
+    }
+
+    /**
+     * Reserves room in the commit queue for one item to each of {@code users}, waiting up to
+     * {@code timeoutNanos} for it: a fan-out then reaches every member or, refused as a whole
+     * ({@code false}), none of them. Appends with {@link Admission#FAN_OUT} use the room.
+     */
+    public boolean reserveRoom(java.util.Collection<String> users, long timeoutNanos) throws InterruptedException {
+        int[] partitions = new int[users.size()];
+        int i = 0;
+        for (String u : users) partitions[i++] = partitionOf(u);
+        return commits.reserve(partitions, timeoutNanos);
+    }
+
+    /** Gives back the room reserved for an item to {@code user} that was not appended after all. */
+    public void releaseRoom(String user) {
+        commits.release(partitionOf(user));
     }
 
     /**

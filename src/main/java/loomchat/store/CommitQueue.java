@@ -1,6 +1,13 @@
 package loomchat.store;
 
-/** Where the store hands durable changes; implemented by the group committer. */
+/**
+ * Where the store hands durable changes; implemented by the group committer.
+ *
+ * <p>The queue is bounded: every queued operation takes one unit of room until it is committed.
+ * A single item takes its room when it is offered and is refused when there is none; a group
+ * fan-out {@linkplain #reserve reserves} room for all its items first, so that it is either
+ * refused as a whole or reaches every member, never a few of them.
+ */
 public interface CommitQueue {
 
     /**
@@ -10,4 +17,19 @@ public interface CommitQueue {
      * @return false when the queue is full (the caller answers {@code overloaded})
      */
     boolean offer(int partition, Commit op);
+
+    /**
+     * Waits until there is room for one operation in each of {@code partitions} (a partition may
+     * appear more than once), or until {@code timeoutNanos} passes. The room is then held for
+     * {@link #offerReserved}; what is not used must be given back with {@link #release}.
+     *
+     * @return false on timeout, holding nothing
+     */
+    boolean reserve(int[] partitions, long timeoutNanos) throws InterruptedException;
+
+    /** Queues an operation into room reserved for it; never refused. */
+    void offerReserved(int partition, Commit op);
+
+    /** Gives back reserved room that was not used. */
+    void release(int partition);
 }

@@ -43,6 +43,11 @@ final class Inbox {
         return ring[(head + i) & (ring.length - 1)];
     }
 
+    /** The newest entry, or null when the inbox is empty. */
+    InboxEntry last() {
+        return size == 0 ? null : get(size - 1);
+    }
+
     void append(InboxEntry e) {
         if (size == ring.length) grow();
         ring[(head + size) & (ring.length - 1)] = e;

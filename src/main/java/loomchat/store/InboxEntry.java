@@ -20,11 +20,17 @@ public final class InboxEntry {
     static final int FAILED = 4;
 
     private final InboxItem item;
+    private final boolean held;
     private final AtomicInteger state;
     private final CompletableFuture<Void> safe;
 
     InboxEntry(InboxItem item, boolean alreadyStored) {
+        this(item, alreadyStored, false);
+    }
+
+    InboxEntry(InboxItem item, boolean alreadyStored, boolean held) {
         this.item = item;
+        this.held = held;
         this.state = new AtomicInteger(alreadyStored ? WRITTEN : PENDING);
         this.safe = alreadyStored ? CompletableFuture.completedFuture(null) : new CompletableFuture<>();
     }
@@ -36,6 +42,25 @@ public final class InboxEntry {
      */
     public CompletableFuture<Void> safe() {
         return safe;
+    }
+
+    /**
+     * Whether the committer holds this item for its recipient's ack ({@code ack_grace}) rather
+     * than writing it after {@code group_commit_delay}: it was appended while its recipient was
+     * online, or behind another held item (so that one user's items are written in order).
+     */
+    public boolean held() {
+        return held;
+    }
+
+    /** Whether the entry is still waiting for its ack or its write. */
+    boolean pending() {
+        return state.get() == PENDING;
+    }
+
+    /** Whether its recipient acknowledged it before it was written: it will never touch disk. */
+    public boolean acked() {
+        return state.get() == ACKED;
     }
 
     public InboxItem item() {

@@ -95,7 +95,9 @@ class BenchSmokeTest {
         ServerProbe self = new ServerProbe(ProcessHandle.current().pid());
 
         assertTrue(self.rssKiB() > 0);
-        assertTrue(self.peakRssKiB() >= self.rssKiB());
+        // Not peak >= rss: the kernel keeps per-thread RSS counts and folds them in lazily, so two
+        // reads a moment apart may disagree by a few pages.
+        assertTrue(self.peakRssKiB() > 0);
         assertTrue(self.cpuSeconds() > 0);
     }
 

@@ -135,4 +135,57 @@ class GroupSendTest {
             assertTrue(msg.path("seq").asLong() > 1);
         }
     }
+
+    @Test
+    void aGroupMessageWaitsForRoomInTheCommitQueueRatherThanMissAMember() throws Exception {
+        // given a commit queue with room for 16 operations, and 12 online members who do not ack,
+        // so that their items hold that room until ack_grace has passed
+        server.close();
+        server = TestServer.start(java.util.Map.of("commit_lanes", 1, "commit_queue_capacity", 16, "ack_grace", "300ms"));
+        List<Wire> members = new java.util.ArrayList<>();
+        try (Wire alice = server.userOnline("alice")) {
+            String[] names = new String[12];
+            for (int i = 0; i < names.length; i++) {
+                names[i] = "m" + i;
+                members.add(server.userOnline(names[i]));
+            }
+            String group = create(alice, "crowd", names);
+
+            // when alice sends two messages at once: the second needs room the first still holds
+            alice.send("{'type':'send','id':'s1','group':'" + group + "','body':'one'}");
+            alice.send("{'type':'send','id':'s2','group':'" + group + "','body':'two'}");
+
+            // then both are accepted, and every member gets both, in order
+            assertEquals("ok", alice.reply("s1").path("type").asText());
+            assertEquals("ok", alice.reply("s2").path("type").asText());
+            for (Wire m : members) {
+                assertEquals(List.of("one", "two"), m.next("msg", 2).stream().map(f -> f.path("body").asText()).toList());
+            }
+        } finally {
+            for (Wire m : members) m.close();
+        }
+    }
+
+    @Test
+    void aGroupMessageLargerThanTheCommitQueueIsRefusedWhole() throws Exception {
+        server.close();
+        server = TestServer.start(java.util.Map.of("commit_lanes", 1, "commit_queue_capacity", 16));
+        String[] names = new String[20];
+        for (int i = 0; i < names.length; i++) names[i] = "m" + i;
+        server.register(names);
+        try (Wire alice = server.userOnline("alice")) {
+            String group = create(alice, "too-many", names);
+
+            JsonNode reply = alice.request("{'type':'send','id':'s1','group':'" + group + "','body':'hi all'}", "s1");
+
+            assertEquals("error", reply.path("type").asText(), reply::toString);
+            assertEquals("overloaded", reply.path("code").asText());
+            try (Wire m0 = server.connect()) {
+                m0.login("m0");
+                m0.send("{'type':'ping','id':'p'}");
+                assertEquals("pong", m0.nextMatching(f -> !f.path("type").asText().equals("group"), "not a group event")
+                        .path("type").asText(), "no member got any part of the message");
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Group commit's write-back: an item its recipient acks before its batch is written never
@@ -22,11 +23,7 @@ class WriteBackTest {
         try (TestServer server = TestServer.start(Map.of("group_commit_delay", "500ms"));
              Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
             Metrics metrics = server.server().metrics();
-            // the first item of a new user waits for its seq reservation to be written: warm up
-            alice.sendMessage("warm-up", "bob", "warm up");
-            bob.ack(bob.next("msg").path("seq").asLong());
-            alice.ack(alice.next("receipt").path("seq").asLong());
-            Await.until(() -> metrics.itemsWritten.sum() + metrics.itemsSkipped.sum() >= 2, "the warm-up batches");
+            warmUp(alice, bob, metrics);
             long skipped = metrics.itemsSkipped.sum();
             long written = metrics.itemsWritten.sum();
 
@@ -42,6 +39,61 @@ class WriteBackTest {
             Await.until(() -> metrics.itemsWritten.sum() >= written + 1, "the receipt to be written");
             assertEquals(written + 1, metrics.itemsWritten.sum(), "the message itself was not written");
         }
+    }
+
+    @Test
+    void anOnlineRecipientsAckAfterTheCommitDelayButWithinAckGraceStillSavesTheWrite() throws Exception {
+        // given the production timings: offline items wait 20 ms, online ones up to ack_grace
+        try (TestServer server = TestServer.start(Map.of("group_commit_delay", "20ms", "ack_grace", "5s"));
+             Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            Metrics metrics = server.server().metrics();
+            warmUp(alice, bob, metrics);
+            long written = metrics.itemsWritten.sum();
+            long skipped = metrics.itemsSkipped.sum();
+
+            // when bob takes far longer than group_commit_delay to ack (a busy phone)
+            alice.send("{'type':'send','id':'c1','to':'bob','body':'slow ack'}");
+            JsonNode item = bob.next("msg");
+            Thread.sleep(300);
+            bob.ack(item.path("seq").asLong());
+
+            // then alice's ok comes at the ack, and neither the message nor her receipt touched disk
+            assertEquals("ok", alice.reply("c1").path("type").asText());
+            alice.ack(alice.next("receipt").path("seq").asLong());
+            Await.until(() -> metrics.itemsSkipped.sum() >= skipped + 2, "the message and the receipt to be skipped");
+            assertEquals(written, metrics.itemsWritten.sum());
+        }
+    }
+
+    @Test
+    void anOnlineRecipientWhoDoesNotAckGetsTheItemWrittenAfterAckGrace() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("group_commit_delay", "20ms", "ack_grace", "400ms"));
+             Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            Metrics metrics = server.server().metrics();
+            warmUp(alice, bob, metrics);
+            long written = metrics.itemsWritten.sum();
+
+            // when bob is sent a message and never acks it
+            long sent = System.nanoTime();
+            alice.send("{'type':'send','id':'c1','to':'bob','body':'unread'}");
+            bob.next("msg");
+            JsonNode ok = alice.reply("c1");
+            long waitedMillis = (System.nanoTime() - sent) / 1_000_000;
+
+            // then the ok waited for the item to be written, once ack_grace had passed
+            assertEquals("ok", ok.path("type").asText());
+            assertTrue(waitedMillis >= 400, "ok after " + waitedMillis + " ms");
+            assertEquals(written + 1, metrics.itemsWritten.sum());
+        }
+    }
+
+    /** A first message each way: a new user's first item waits for its seq reservation to be written. */
+    private static void warmUp(Wire alice, Wire bob, Metrics metrics) throws Exception {
+        alice.send("{'type':'send','id':'warm-up','to':'bob','body':'warm up'}");
+        bob.ack(bob.next("msg").path("seq").asLong());
+        alice.reply("warm-up");
+        alice.ack(alice.next("receipt").path("seq").asLong());
+        Await.until(() -> metrics.itemsWritten.sum() + metrics.itemsSkipped.sum() >= 2, "the warm-up batches");
     }
 
     @Test

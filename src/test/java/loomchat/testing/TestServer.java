@@ -40,6 +40,10 @@ public final class TestServer implements AutoCloseable {
         s.put("bind", "127.0.0.1");
         s.put("data_dir", dataDir.toString());
         s.put("password_iterations", 1000);
+        // Test clients often leave items unacknowledged while they look at something else; a
+        // sender's ok then waits ack_grace (1 s by default). Shorter here keeps the suite quick
+        // and still exercises the held path; WriteBackTest checks the default.
+        s.put("ack_grace", "200ms");
         s.putAll(overrides);
         return new TestServer(dataDir, s);
     }
