@@ -33,23 +33,33 @@ final class Fleet {
         List<Thread> threads = new ArrayList<>(users.size());
         for (int i = 0; i < users.size(); i++) {
             int k = i;
-            slots.acquire();
-            threads.add(Thread.ofVirtual().name("bench-connect").start(() -> {
-                long start = System.nanoTime();
-                try {
-                    clients[k] = bench.tokens().login(bench.target(), first + k, users.get(k), setup.apply(k));
-                    if (latency != null) latency.recordNanos(System.nanoTime() - start);
-                    opened.increment();
-                } catch (IOException | ChatException e) {
-                    errors.increment();
-                    if (errors.sum() <= 3) bench.progressOut().println("connect/login of " + users.get(k) + " failed: " + e);
-                } finally {
-                    slots.release();
-                }
-            }));
+            threads.add(Thread.ofVirtual().name("bench-connect").start(() ->
+                    clients[k] = openOne(bench, users.get(k), first + k, setup.apply(k), slots, latency, opened, errors)));
         }
         for (Thread t : threads) t.join();
         return clients;
+    }
+
+    /**
+     * Logs one user in as client number {@code n}, once one of {@code slots} is free; returns
+     * null (counted in {@code errors}) if it fails.
+     */
+    static ChatClient openOne(Bench bench, String user, int n, Consumer<ChatClient> setup, Semaphore slots,
+                              Latency latency, LongAdder opened, LongAdder errors) {
+        slots.acquireUninterruptibly();
+        long start = System.nanoTime();
+        try {
+            ChatClient c = bench.tokens().login(bench.target(), n, user, setup);
+            if (latency != null) latency.recordNanos(System.nanoTime() - start);
+            opened.increment();
+            return c;
+        } catch (IOException | ChatException e) {
+            errors.increment();
+            if (errors.sum() <= 3) bench.progressOut().println("connect/login of " + user + " failed: " + e);
+            return null;
+        } finally {
+            slots.release();
+        }
     }
 
     /** Closes every client, in parallel (a close waits briefly for its reader thread). */

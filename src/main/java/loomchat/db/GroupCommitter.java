@@ -30,7 +30,7 @@ import loomchat.store.CommitQueue;
  * <li>Items for an online recipient ({@link loomchat.store.InboxEntry#held() held}) wait up to
  *     {@code ack_grace}: their sender's {@code ok} goes out at the ack, so the wait costs nobody
  *     anything unless the recipient fails to ack, and under load an ack can take hundreds of
- *     milliseconds.
+ *     milliseconds. Last-seen times wait as long: a user back online by then needs none.
  * <li>Everything else waits {@code group_commit_delay}: an offline recipient's item is what
  *     its sender's {@code ok} is waiting for.
  * </ul>
@@ -174,7 +174,10 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         /** Queues an operation whose room is already taken. */
         void add(Commit op) {
             long now = System.nanoTime();
-            if (op instanceof Commit.WriteItem w && w.entry().held()) held.add(new Queued(op, now + graceNanos));
+            // Last-seen times wait as long as held items: in a reconnect storm most users are back
+            // online before theirs is due, and then it is not written at all (see commit).
+            boolean hold = op instanceof Commit.WriteItem w ? w.entry().held() : op instanceof Commit.SaveLastSeen;
+            if (hold) held.add(new Queued(op, now + graceNanos));
             else prompt.add(new Queued(op, now + delayNanos));
             if (idle) LockSupport.unpark(thread);
         }
@@ -320,6 +323,10 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                             reserve.setString(2, r.user());
                             reserve.setLong(3, r.upTo());
                             reserve.addBatch();
+                        }
+                        case Commit.SaveLastSeen s when store.session(s.user()) != null -> {
+                            // Back online: the time would only be overwritten at the next disconnect.
+                            // (A crash meanwhile leaves an older last_seen, as it would anyway.)
                         }
                         case Commit.SaveLastSeen s -> {
                             lastSeen.setLong(1, s.lastSeen());
