@@ -1,5 +1,6 @@
 package loomchat.bench;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -55,7 +56,7 @@ final class Relay {
             Map<String, Double> metricsBefore = ServerMetrics.scrape(bench.target());
             double cpuBefore = bench.probe() == null ? 0 : bench.probe().cpuSeconds();
             Result r = round(progress, "measure", opt.messages(), senders, receiverNames, opt.rate());
-            Map<String, Double> metricsAfter = ServerMetrics.scrape(bench.target());
+            Map<String, Double> metricsAfter = ServerMetrics.scrapeSettled(bench.target(), Duration.ofSeconds(5));
             Fleet.closeAll(senders);
             Fleet.closeAll(receivers);
 

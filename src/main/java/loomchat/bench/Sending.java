@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The sending side of one round: each sender sends its stream of numbered messages, either
@@ -34,6 +35,7 @@ final class Sending {
     private final AtomicIntegerArray answered;
     private final CountDownLatch done;
     private final List<Thread> schedulers = new ArrayList<>();
+    private final ReentrantLock[] order;
 
     /** @param done counted down once per sender when all its sends are answered */
     Sending(String tag, int senders, int messages, int bytes, Channel channel, CountDownLatch done) {
@@ -43,6 +45,8 @@ final class Sending {
         this.channel = channel;
         this.sent = new AtomicIntegerArray(senders);
         this.answered = new AtomicIntegerArray(senders);
+        this.order = new ReentrantLock[senders];
+        for (int i = 0; i < senders; i++) order[i] = new ReentrantLock();
         this.done = done;
     }
 
@@ -54,10 +58,22 @@ final class Sending {
     }
 
     private void sendNext(int s) {
-        int n = sent.getAndIncrement(s);
-        if (n >= messages) return;
-        long t = System.nanoTime();
-        channel.send(s, Stamp.body(tag, s, n, t, bytes)).whenComplete((ok, error) -> {
+        CompletableFuture<?> answer;
+        long t;
+        // Numbering and writing under one lock: the first window is sent from the starting thread
+        // while early oks already send more from the client's reader thread, and message n must
+        // not reach the socket after message n + 1.
+        ReentrantLock lock = order[s];
+        lock.lock();
+        try {
+            int n = sent.getAndIncrement(s);
+            if (n >= messages) return;
+            t = System.nanoTime();
+            answer = channel.send(s, Stamp.body(tag, s, n, t, bytes));
+        } finally {
+            lock.unlock();
+        }
+        answer.whenComplete((ok, error) -> {
             answered(s, t, error);
             sendNext(s);
         });

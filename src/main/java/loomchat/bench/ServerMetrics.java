@@ -40,6 +40,21 @@ final class ServerMetrics {
         return out;
     }
 
+    /**
+     * Scrapes once the server's commit queues are empty (or after {@code patience}): the items of
+     * a round that just ended are counted as written or skipped only when the committer has seen
+     * them, a few milliseconds after their ack.
+     */
+    static Map<String, Double> scrapeSettled(Target target, Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (true) {
+            Map<String, Double> m = scrape(target);
+            Double backlog = m.get("loomchat_commit_backlog");
+            if (backlog == null || backlog == 0 || System.nanoTime() > deadline) return m;
+            Thread.sleep(20);
+        }
+    }
+
     /** How much a counter grew between two scrapes (0 when either lacks it). */
     static long delta(Map<String, Double> before, Map<String, Double> after, String name) {
         Double a = after.get(name);
