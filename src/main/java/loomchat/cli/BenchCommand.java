@@ -25,19 +25,12 @@ public final class BenchCommand implements Runnable {
 
     /** The options every workload takes. */
     static final class Common {
-        @Option(names = "--host", defaultValue = "127.0.0.1", description = "Server host (default: ${DEFAULT-VALUE}).")
-        String host;
-
-        @Option(names = "--port", defaultValue = "7070", description = "Chat port (default: ${DEFAULT-VALUE}).")
-        int port;
+        @Mixin
+        LoadTarget target;
 
         @Option(names = "--http-port", defaultValue = "7071",
                 description = "HTTP port, for /metrics (default: ${DEFAULT-VALUE}; 0 = do not read metrics).")
         int httpPort;
-
-        @Option(names = "--server-pid", paramLabel = "PID",
-                description = "The server's process id (same machine): adds its CPU seconds and RSS to the report.")
-        Long serverPid;
 
         @Option(names = "--json", description = "Print the result as one JSON line instead of a table.")
         boolean json;
@@ -57,8 +50,8 @@ public final class BenchCommand implements Runnable {
 
         Workloads.Settings settings() {
             Path file = tokens != null ? tokens : Path.of(System.getProperty("java.io.tmpdir"),
-                    "loomchat-bench-" + host + "-" + port + ".tokens");
-            return new Workloads.Settings(host, port, httpPort, serverPid, json, file, sourceAddresses, concurrency,
+                    "loomchat-bench-" + target.host + "-" + target.port + ".tokens");
+            return new Workloads.Settings(target.host, target.port, httpPort, target.serverPid, json, file, sourceAddresses, concurrency,
                     Duration.ofSeconds(10));
         }
     }

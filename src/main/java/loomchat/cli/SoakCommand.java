@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import loomchat.bench.Soak;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,15 +17,8 @@ import picocli.CommandLine.Option;
         description = "Bounded soak: 1:1 and group messages, read receipts, drops, logouts and reconnects; "
                 + "checks sent = delivered and prints server RSS over time. Needs a running server.")
 public final class SoakCommand implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Server host (default: ${DEFAULT-VALUE}).")
-    String host;
-
-    @Option(names = "--port", defaultValue = "7070", description = "Chat port (default: ${DEFAULT-VALUE}).")
-    int port;
-
-    @Option(names = "--server-pid", paramLabel = "PID",
-            description = "The server's process id (same machine): its RSS is sampled from /proc.")
-    Long serverPid;
+    @Mixin
+    LoadTarget target;
 
     @Option(names = "--users", defaultValue = "200", description = "Users (default: ${DEFAULT-VALUE}).")
     int users;
@@ -78,7 +72,7 @@ public final class SoakCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Soak.Options options = new Soak.Options(host, port, serverPid, users, length.duration(), rate, groupShare,
+        Soak.Options options = new Soak.Options(target.host, target.port, target.serverPid, users, length.duration(), rate, groupShare,
                 churn, readShare, Duration.ofSeconds(reportEvery), Duration.ofSeconds(drainTimeout),
                 seed != null ? seed : System.nanoTime(), liveHeap);
         return new Soak(options, System.out).run().passed() ? 0 : 1;

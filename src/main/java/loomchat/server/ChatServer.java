@@ -114,9 +114,14 @@ public final class ChatServer implements AutoCloseable {
         timer.scheduleWithFixedDelay(() -> Thread.ofVirtual().name("housekeeping").start(housekeeping::run),
                 1, 600, java.util.concurrent.TimeUnit.SECONDS); // JDBC off the timer thread
         long stallLimit = config.writeStallTimeout().toNanos();
+        long idleLimit = config.idleTimeout().toNanos();
+        // One sweep a second for both timeouts: clients that stopped reading, and clients that
+        // stopped talking. One pass over the connections costs less than a timer per read.
         timer.scheduleWithFixedDelay(() -> {
             long now = System.nanoTime();
-            for (Connection c : connections) c.cutIfStalled(stallLimit, now);
+            for (Connection c : connections) {
+                if (!c.cutIfStalled(stallLimit, now)) c.closeIfSilent(idleLimit, now);
+            }
         }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         this.acceptor = Thread.ofPlatform().name("loomchat-accept").unstarted(this::acceptLoop);
         acceptor.start();

@@ -43,6 +43,13 @@ final class Connection implements Runnable {
     /** The users this connection watches; touched only by this connection's thread. */
     private Set<String> watching;
 
+    /**
+     * When the client last sent a line, once it has logged in (0 before): the idle sweep reads it.
+     * A sweep rather than a read timeout, because a timed read arms and cancels a timer in the
+     * virtual-thread scheduler on every read that has to wait, and most reads do.
+     */
+    private volatile long lastHeardNanos;
+
     // Set by a successful login; read only by this connection's thread.
     private String user;
     private byte[] tokenHash;
@@ -69,7 +76,7 @@ final class Connection implements Runnable {
             readLoop(new LineReader(s.getInputStream(), services.config().maxFrameBytes()));
             outbox.awaitFlushed(2000); // let a last error or logout reply reach the client
         } catch (SocketTimeoutException e) {
-            LOG.log(System.Logger.Level.DEBUG, "{0}: closed after {1} silent", name(), user == null ? "login timeout" : "idle timeout");
+            LOG.log(System.Logger.Level.DEBUG, "{0}: closed after the login timeout", name());
         } catch (SocketException e) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: {1}", name(), e.getMessage()); // peer reset, or closed by us
         } catch (IOException | RuntimeException e) {
@@ -94,6 +101,15 @@ final class Connection implements Runnable {
         return true;
     }
 
+    /** Closes the connection if its logged-in client has sent nothing for too long; true if it did. */
+    boolean closeIfSilent(long limitNanos, long nowNanos) {
+        long heard = lastHeardNanos;
+        if (heard == 0 || nowNanos - heard <= limitNanos) return false;
+        LOG.log(System.Logger.Level.DEBUG, "{0}: closed after the idle timeout", name());
+        close();
+        return true;
+    }
+
     /** Closes the socket from outside (shutdown); the read loop ends with an exception. */
     void close() {
         try {
@@ -105,7 +121,9 @@ final class Connection implements Runnable {
 
     private void readLoop(LineReader lines) throws IOException {
         while (!outbox.isClosing()) {
-            switch (lines.next()) {
+            LineReader.Line line = lines.next();
+            if (user != null) lastHeardNanos = System.nanoTime();
+            switch (line) {
                 case EOF -> {
                     return;
                 }
@@ -226,10 +244,11 @@ final class Connection implements Runnable {
         inFlight = new java.util.concurrent.Semaphore(Math.max(1, services.config().outboxCapacity() / 2));
         loginDeadline.cancel(false);
         try {
-            socket.setSoTimeout((int) services.config().idleTimeout().toMillis());
+            socket.setSoTimeout(0); // from now on the idle sweep watches for silence (see lastHeardNanos)
         } catch (SocketException e) {
             return; // the socket is gone; the read loop ends on its own
         }
+        lastHeardNanos = System.nanoTime();
         Thread.currentThread().setName("conn-" + user);
         ChatStore.Attached attached = services.store().attach(user, outbox);
         if (attached.previous() != null) attached.previous().replaced();
