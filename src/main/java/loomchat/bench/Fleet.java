@@ -44,7 +44,7 @@ final class Fleet {
      * Logs one user in as client number {@code n}, once one of {@code slots} is free; returns
      * null (counted in {@code errors}) if it fails.
      */
-    static ChatClient openOne(Bench bench, String user, int n, Consumer<ChatClient> setup, Semaphore slots,
+    private static ChatClient openOne(Bench bench, String user, int n, Consumer<ChatClient> setup, Semaphore slots,
                               Latency latency, LongAdder opened, LongAdder errors) {
         slots.acquireUninterruptibly();
         long start = System.nanoTime();

@@ -1,8 +1,6 @@
 package loomchat.bench;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 import loomchat.client.ChatClient;
 
@@ -37,27 +35,23 @@ final class Reconnect {
                 Fleet.closeAll(first);
                 return report.put("error", errors.sum() + " clients could not log in before the drop");
             }
+            // Warm-up: one unreported flap, so that both JVMs have compiled the paths of a drop
+            // and a token login (the first flap spends a third of the server's CPU in C2), as
+            // relay and group warm up before they measure.
+            LongAdder warm = new LongAdder();
+            progress.show("warm-up", warm::sum, "back", null, errors::sum);
+            ChatClient[] clients = flap(first, names, opt.clients(), null, warm, errors);
+            if (errors.sum() > 0) {
+                Fleet.closeAll(clients);
+                return report.put("error", errors.sum() + " clients could not log in again in the warm-up");
+            }
             double cpuBefore = bench.probe() == null ? 0 : bench.probe().cpuSeconds();
 
             LongAdder back = new LongAdder();
             Latency login = new Latency();
             progress.show("back", back::sum, "back", login, errors::sum);
-            // Every client drops at once, and each logs in again as soon as its own connection is
-            // gone, as phones do after a flap: closing is not a phase of its own. The logins are
-            // bounded like any burst of connects (see Fleet).
             long start = System.nanoTime();
-            ChatClient[] again = new ChatClient[first.length];
-            Semaphore slots = new Semaphore(bench.concurrency());
-            List<Thread> threads = new ArrayList<>(first.length);
-            for (int i = 0; i < first.length; i++) {
-                int k = i;
-                threads.add(Thread.ofVirtual().name("bench-flap").start(() -> {
-                    first[k].close();
-                    // Other source ports than the first time: the dropped ones are in TIME_WAIT.
-                    again[k] = Fleet.openOne(bench, names.get(k), opt.clients() + k, c -> { }, slots, login, back, errors);
-                }));
-            }
-            for (Thread t : threads) t.join();
+            ChatClient[] again = flap(clients, names, 2 * opt.clients(), login, back, errors);
             double seconds = (System.nanoTime() - start) / 1e9;
 
             report.put("clients", opt.clients()).put("back", back.sum()).put("errors", errors.sum())
@@ -68,5 +62,24 @@ final class Reconnect {
             Fleet.closeAll(again);
         }
         return report;
+    }
+
+    /**
+     * Drops every client at once, then logs all of them in again, with bounded concurrency like
+     * any burst of connects (see {@link Fleet}). Returns the new clients once all are back (or
+     * failed).
+     *
+     * <p>The drop completes before the logins begin: when each client reconnected as soon as its
+     * own socket closed, about 1 % of the new connections hit a source port whose previous
+     * connection the server had not finished closing, and the kernel retried their SYN after a
+     * second, which measured the kernel's retry timer rather than the server.
+     *
+     * @param firstIndex the client number of the first new connection: other numbers than before
+     *                   mean other source ports, since the dropped ones are in TIME_WAIT
+     */
+    private ChatClient[] flap(ChatClient[] clients, List<String> names, int firstIndex, Latency login,
+                              LongAdder back, LongAdder errors) throws InterruptedException {
+        Fleet.closeAll(clients);
+        return Fleet.open(bench, names, firstIndex, i -> c -> { }, login, back, errors);
     }
 }
