@@ -10,10 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import loomchat.metrics.Metrics;
 import loomchat.testing.Await;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,19 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A message to a full group of 1024 members, all offline: every inbox gets it, and it costs a
  * few group-commit batches, not a transaction per member.
  */
-class GroupFanOutTest {
+class GroupFanOutTest extends ServerTest {
     static final int MEMBERS = 1024;
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     @Test
     void aMessageToA1024MemberGroupReachesEveryInboxInAFewBatches() throws Exception {

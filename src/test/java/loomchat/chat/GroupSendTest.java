@@ -2,10 +2,9 @@ package loomchat.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import loomchat.testing.ServerTest;
 import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static loomchat.chat.GroupsTest.create;
@@ -13,19 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Messages to a group: fan-out, receipts per member, read checks, idempotency. */
-class GroupSendTest {
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
+class GroupSendTest extends ServerTest {
     @Test
     void groupMessageReachesEveryMemberButTheSender() throws Exception {
         try (Wire bob = server.userOnline("bob"); Wire carol = server.userOnline("carol");

@@ -4,27 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Group membership over real sockets: create, add, remove, leave, info, groups, and their errors. */
-class GroupsTest {
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start(Map.of("max_group_size", 4));
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+class GroupsTest extends ServerTest {
+    @Override
+    protected Map<String, ?> settings() {
+        return Map.of("max_group_size", 4);
     }
 
     @Test

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,17 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Presence: subscribe, unsubscribe, online/offline notices and last_seen. */
-class PresenceTest {
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start(Map.of("max_subscriptions", 2));
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+class PresenceTest extends ServerTest {
+    @Override
+    protected Map<String, ?> settings() {
+        return Map.of("max_subscriptions", 2);
     }
 
     @Test

@@ -1,10 +1,8 @@
 package loomchat.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static loomchat.chat.GroupsTest.create;
@@ -12,19 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** Typing indicators: forwarded to online recipients, dropped otherwise, never answered. */
-class TypingTest {
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
+class TypingTest extends ServerTest {
     @Test
     void typingReachesAnOnlineRecipient() throws Exception {
         try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {

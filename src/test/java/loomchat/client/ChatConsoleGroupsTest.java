@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import loomchat.protocol.ClientFrame.TypingState;
 import loomchat.testing.Await;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,15 +15,13 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The console's group, presence and typing commands, against a real server. */
-class ChatConsoleGroupsTest {
-    TestServer server;
+class ChatConsoleGroupsTest extends ServerTest {
     ChatClient alice;
     ByteArrayOutputStream printed;
     ChatConsole console;
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServer.start();
         server.register("bob", "carol");
         alice = ChatClient.connect("127.0.0.1", server.port());
         printed = new ByteArrayOutputStream();
@@ -35,7 +33,6 @@ class ChatConsoleGroupsTest {
     @AfterEach
     void stop() {
         alice.close();
-        server.close();
     }
 
     @Test

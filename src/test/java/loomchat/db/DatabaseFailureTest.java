@@ -5,7 +5,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.Map;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,13 +17,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The database failing under a running server: sends are refused with {@code internal}, never
  * acknowledged falsely, and the server recovers by itself once the database does.
  */
-class DatabaseFailureTest {
-    TestServer server;
+class DatabaseFailureTest extends ServerTest {
     Connection sabotage;
+
+    @Override
+    protected Map<String, ?> settings() {
+        return Map.of("group_commit_delay", "1ms");
+    }
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServer.start(Map.of("group_commit_delay", "1ms"));
         // The same embedded database, opened from the test: what an operator's mistake looks like.
         sabotage = DriverManager.getConnection(server.server().config().jdbcUrl(), "sa", "");
     }
@@ -31,7 +34,6 @@ class DatabaseFailureTest {
     @AfterEach
     void stop() throws Exception {
         sabotage.close();
-        server.close();
     }
 
     @Test

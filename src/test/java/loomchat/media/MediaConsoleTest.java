@@ -11,7 +11,7 @@ import java.time.Duration;
 import loomchat.client.ChatClient;
 import loomchat.client.ChatConsole;
 import loomchat.client.MediaClient;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,8 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The CLI's {@code /send-file} and {@code /get}, through the client library's {@link MediaClient}. */
-class MediaConsoleTest {
-    TestServer server;
+class MediaConsoleTest extends ServerTest {
     ChatClient client;
     ChatConsole console;
     ByteArrayOutputStream screen = new ByteArrayOutputStream();
@@ -35,7 +34,6 @@ class MediaConsoleTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServer.start();
         bob = server.userOnline("bob");
         client = ChatClient.connect("127.0.0.1", server.port());
         console = ChatConsole.attach(client, new PrintStream(screen, true, StandardCharsets.UTF_8));
@@ -48,7 +46,6 @@ class MediaConsoleTest {
     void stop() throws Exception {
         client.close();
         bob.close();
-        server.close();
     }
 
     @Test

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,17 +16,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code media_ttl}: expired media read as absent and the sweeper deletes their files. */
-class MediaExpiryTest {
+class MediaExpiryTest extends ServerTest {
+    @Override
+    protected Map<String, ?> settings() {
+        return Map.of("media_ttl", TTL.toMillis() + "ms");
+    }
     private static final Duration TTL = Duration.ofMillis(800);
 
-    TestServer server;
     MediaRequests http;
     Wire alice;
     String token;
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServer.start(Map.of("media_ttl", TTL.toMillis() + "ms"));
         http = new MediaRequests(server.httpPort());
         alice = server.connect();
         alice.register("alice");
@@ -36,7 +38,6 @@ class MediaExpiryTest {
     @AfterEach
     void stop() throws Exception {
         alice.close();
-        server.close();
     }
 
     @Test

@@ -12,7 +12,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.stream.Stream;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,17 +23,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code POST /media} and {@code GET /media/<id>} over real HTTP, with the default 16 MiB limit. */
-class MediaHttpTest {
+class MediaHttpTest extends ServerTest {
     private static final int MIB = 1024 * 1024;
 
-    TestServer server;
     MediaRequests http;
     Wire alice;
     String aliceToken;
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServer.start();
         http = new MediaRequests(server.httpPort());
         alice = server.connect();
         alice.register("alice");
@@ -43,7 +41,6 @@ class MediaHttpTest {
     @AfterEach
     void stop() throws Exception {
         alice.close();
-        server.close();
     }
 
     @Test

@@ -5,7 +5,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.util.Map;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,17 +14,20 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** {@code max_media_bytes}: a body past it gets 413, whether its length was announced or not. */
-class MediaLimitTest {
+class MediaLimitTest extends ServerTest {
     private static final int LIMIT = 1024;
 
-    TestServer server;
+    @Override
+    protected Map<String, ?> settings() {
+        return Map.of("max_media_bytes", LIMIT);
+    }
+
     MediaRequests http;
     Wire alice;
     String token;
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServer.start(Map.of("max_media_bytes", LIMIT));
         http = new MediaRequests(server.httpPort());
         alice = server.connect();
         alice.register("alice");
@@ -34,7 +37,6 @@ class MediaLimitTest {
     @AfterEach
     void stop() throws Exception {
         alice.close();
-        server.close();
     }
 
     @Test

@@ -1,7 +1,7 @@
 package loomchat.media;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -10,8 +10,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Messages that carry media: the id must name an upload, and the media object reaches the recipient. */
-class MediaMessageTest {
-    TestServer server;
+class MediaMessageTest extends ServerTest {
     MediaRequests http;
     Wire alice;
     Wire bob;
@@ -19,7 +18,6 @@ class MediaMessageTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = TestServer.start();
         http = new MediaRequests(server.httpPort());
         alice = server.connect();
         alice.register("alice");
@@ -31,7 +29,6 @@ class MediaMessageTest {
     void stop() throws Exception {
         alice.close();
         bob.close();
-        server.close();
     }
 
     @Test

@@ -15,10 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,23 +27,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code GET /metrics}: valid Prometheus text, every family the operators need, and counters
  * that move when the server does the thing they count.
  */
-class MetricsEndpointTest {
+class MetricsEndpointTest extends ServerTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Pattern TYPE = Pattern.compile("^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})? (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\"\\\\n])*)\"(,|$)");
 
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
+    @Override
+    protected Map<String, ?> settings() {
         // A long batching delay, so that a recipient online acks before its item is written.
-        server = TestServer.start(Map.of("group_commit_delay", "300ms"));
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+        return Map.of("group_commit_delay", "300ms");
     }
 
     @Test

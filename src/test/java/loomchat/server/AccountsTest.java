@@ -1,10 +1,8 @@
 package loomchat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,19 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Registration, login by password and by token, and what is allowed before and after logging in. */
-class AccountsTest {
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
+class AccountsTest extends ServerTest {
     @Test
     void registerAnswersOk() throws Exception {
         try (Wire w = server.connect()) {

@@ -10,10 +10,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Random;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,19 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Hostile bytes over real sockets: the server answers each line with an error frame or closes
  * the connection, never dies, and gives back every connection slot and thread.
  */
-class HostileInputTest {
+class HostileInputTest extends ServerTest {
+    @Override
+    protected Map<String, ?> settings() {
+        return Map.of("max_frame_bytes", 4096, "max_bad_frames", 1000);
+    }
     static final ObjectMapper JSON = new ObjectMapper();
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start(Map.of("max_frame_bytes", 4096, "max_bad_frames", 1000));
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     @Test
     void randomGarbageGetsErrorFramesOrACloseAndTheServerKeepsServing() throws Exception {

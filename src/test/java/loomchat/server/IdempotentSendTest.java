@@ -1,29 +1,15 @@
 package loomchat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /** A send retried with the same request id answers as the first time and delivers nothing new. */
-class IdempotentSendTest {
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
+class IdempotentSendTest extends ServerTest {
     @Test
     void sameIdTwiceGivesTheSameMsgAndTsAndOneDelivery() throws Exception {
         server.register("bob");

@@ -1,29 +1,15 @@
 package loomchat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The check marks: delivered when the recipient acks, read when the recipient says so. */
-class ReceiptsTest {
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
+class ReceiptsTest extends ServerTest {
     @Test
     void onlineSenderGetsADeliveredReceiptWhenTheRecipientAcks() throws Exception {
         try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {

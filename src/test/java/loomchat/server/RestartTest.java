@@ -3,29 +3,15 @@ package loomchat.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import loomchat.testing.TestServer;
+import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A clean stop and a start on the same data directory: nothing a client relies on is lost or reused. */
-class RestartTest {
-    TestServer server;
-
-    @BeforeEach
-    void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
+class RestartTest extends ServerTest {
     @Test
     void accountsAndTokensSurviveARestart() throws Exception {
         String token;
