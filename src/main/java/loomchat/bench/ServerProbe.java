@@ -87,13 +87,30 @@ final class ServerProbe {
     }
 
     private long statusKiB(String key) {
-        for (String line : read("status").split("\n")) {
+        return statusKiB(pid, key);
+    }
+
+    /** VmRSS of a process in KiB, or -1 if it cannot be read (the process is gone). */
+    static long rssKiBOf(long pid) {
+        try {
+            return statusKiB(pid, "VmRSS:");
+        } catch (IllegalStateException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static long statusKiB(long pid, String key) {
+        for (String line : read(pid, "status").split("\n")) {
             if (line.startsWith(key)) return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
         }
         throw new IllegalStateException(key + " missing from /proc/" + pid + "/status");
     }
 
     private String read(String file) {
+        return read(pid, file);
+    }
+
+    private static String read(long pid, String file) {
         try {
             return Files.readString(Path.of("/proc", Long.toString(pid), file));
         } catch (IOException e) {

@@ -272,20 +272,8 @@ public final class Soak {
 
     private void sampleRss(long now) {
         if (options.serverPid() == null) return;
-        long kib = rssKiB(options.serverPid());
+        long kib = ServerProbe.rssKiBOf(options.serverPid());
         if (kib > 0) rss.add((now - startNanos) / 1e9, kib);
-    }
-
-    /** VmRSS of a process in KiB, or -1 if it cannot be read (the process is gone). */
-    static long rssKiB(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
     }
 
     /**
@@ -333,7 +321,7 @@ public final class Soak {
         for (SoakUser u : users) if (u.online()) online++;
         String rssNow = "";
         if (options.serverPid() != null) {
-            long kib = rssKiB(options.serverPid());
+            long kib = ServerProbe.rssKiBOf(options.serverPid());
             rssNow = kib < 0 ? "  rss (server gone)" : String.format("  rss %d MiB", kib / 1024);
         }
         out.printf("[%4.0fs] sent %d  acked %d  delivered %d/%d  online %d/%d  drops %d  logouts %d  retries %d"
