@@ -41,18 +41,27 @@ final class ServerMetrics {
     }
 
     /**
-     * Scrapes once the server's commit queues are empty (or after {@code patience}): the items of
-     * a round that just ended are counted as written or skipped only when the committer has seen
-     * them, a few milliseconds after their ack.
+     * Scrapes once the server's write-back counters have stopped moving for 200 ms (or after
+     * {@code patience}): the items of a round that just ended are counted as written or skipped
+     * only when the committer has seen them, a few milliseconds after their ack.
      */
     static Map<String, Double> scrapeSettled(Target target, Duration patience) throws InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
-        while (true) {
-            Map<String, Double> m = scrape(target);
-            Double backlog = m.get("loomchat_commit_backlog");
-            if (backlog == null || backlog == 0 || System.nanoTime() > deadline) return m;
+        Map<String, Double> last = scrape(target);
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
             Thread.sleep(20);
+            Map<String, Double> m = scrape(target);
+            if (settled(last) != settled(m)) stableSince = System.nanoTime();
+            else if (System.nanoTime() - stableSince >= 200_000_000L) return m;
+            last = m;
         }
+        return last;
+    }
+
+    private static double settled(Map<String, Double> m) {
+        return m.getOrDefault("loomchat_inbox_items_written_total", 0.0)
+                + m.getOrDefault("loomchat_inbox_items_skipped_total", 0.0);
     }
 
     /** How much a counter grew between two scrapes (0 when either lacks it). */

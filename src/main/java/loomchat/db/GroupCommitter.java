@@ -30,7 +30,8 @@ import loomchat.store.CommitQueue;
  * <li>Items for an online recipient ({@link loomchat.store.InboxEntry#held() held}) wait up to
  *     {@code ack_grace}: their sender's {@code ok} goes out at the ack, so the wait costs nobody
  *     anything unless the recipient fails to ack, and under load an ack can take hundreds of
- *     milliseconds. Last-seen times wait as long: a user back online by then needs none.
+ *     milliseconds.
+ * <li>Last-seen times wait {@link #LAST_SEEN_DELAY}: a user back online by then needs none.
  * <li>Everything else waits {@code group_commit_delay}: an offline recipient's item is what
  *     its sender's {@code ok} is waiting for.
  * </ul>
@@ -46,6 +47,12 @@ import loomchat.store.CommitQueue;
  */
 public final class GroupCommitter implements CommitQueue, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GroupCommitter.class.getName());
+    /**
+     * How long a last-seen time waits before it is written. Long, because a user back online by
+     * then needs none (see {@link #commit}): in a reconnect storm almost nobody does. A crash
+     * meanwhile leaves last_seen older by at most this much; a clean shutdown writes them all.
+     */
+    static final Duration LAST_SEEN_DELAY = Duration.ofSeconds(10);
     /** How long an idle writer sleeps before it looks again (it is woken by the next offer). */
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
@@ -54,6 +61,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     private final Metrics metrics;
     private final long delayNanos;
     private final long graceNanos;
+    private final long lastSeenNanos;
     private final long tickNanos;
     private final int maxBatch;
     private final Lane[] lanes;
@@ -67,6 +75,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         this.metrics = metrics;
         this.delayNanos = delay.toNanos();
         this.graceNanos = Math.max(delayNanos, ackGrace.toNanos());
+        this.lastSeenNanos = Math.max(graceNanos, LAST_SEEN_DELAY.toNanos());
         // A writer waiting for a far-off head wakes this often to see newer, sooner work.
         this.tickNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), delayNanos / 4);
         this.maxBatch = maxBatch;
@@ -155,14 +164,17 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     private record Queued(Commit op, long due) {
     }
 
-    /** Two queues (held items, everything else), their room, and the thread that drains them. */
+    /** The lane's queues, one per wait (held items, last-seen times, everything else), their room, and its writer. */
     private final class Lane implements Runnable {
         final int capacity;
         final Semaphore room;
         final Queue<Queued> held = new ConcurrentLinkedQueue<>();
+        final Queue<Queued> lastSeen = new ConcurrentLinkedQueue<>();
         final Queue<Queued> prompt = new ConcurrentLinkedQueue<>();
+        /** In the order a batch takes them; in each, operations are due in the order they came. */
+        final List<Queue<Queued>> queues = List.of(held, lastSeen, prompt);
         final Thread thread;
-        /** Set while the writer sleeps with both queues empty: the next offer wakes it. */
+        /** Set while the writer sleeps with every queue empty: the next offer wakes it. */
         volatile boolean idle;
 
         Lane(int index, int capacity) {
@@ -174,10 +186,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         /** Queues an operation whose room is already taken. */
         void add(Commit op) {
             long now = System.nanoTime();
-            // Last-seen times wait as long as held items: in a reconnect storm most users are back
-            // online before theirs is due, and then it is not written at all (see commit).
-            boolean hold = op instanceof Commit.WriteItem w ? w.entry().held() : op instanceof Commit.SaveLastSeen;
-            if (hold) held.add(new Queued(op, now + graceNanos));
+            if (op instanceof Commit.WriteItem w && w.entry().held()) held.add(new Queued(op, now + graceNanos));
+            else if (op instanceof Commit.SaveLastSeen) lastSeen.add(new Queued(op, now + lastSeenNanos));
             else prompt.add(new Queued(op, now + delayNanos));
             if (idle) LockSupport.unpark(thread);
         }
@@ -188,23 +198,24 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             while (true) {
                 dropAcked(held);
                 dropAcked(prompt);
-                Queued h = held.peek();
-                Queued p = prompt.peek();
-                if (h == null && p == null) {
+                long due = Long.MAX_VALUE;
+                for (Queue<Queued> q : queues) {
+                    Queued head = q.peek();
+                    if (head != null) due = Math.min(due, head.due());
+                }
+                if (due == Long.MAX_VALUE) {
                     if (closing) return;
                     idle = true;
-                    if (held.isEmpty() && prompt.isEmpty()) LockSupport.parkNanos(IDLE_PARK_NANOS);
+                    if (held.isEmpty() && lastSeen.isEmpty() && prompt.isEmpty()) LockSupport.parkNanos(IDLE_PARK_NANOS);
                     idle = false;
                     continue;
                 }
                 long now = System.nanoTime();
-                long due = Math.min(h == null ? Long.MAX_VALUE : h.due(), p == null ? Long.MAX_VALUE : p.due());
                 if (!closing && due > now) {
                     LockSupport.parkNanos(Math.min(due - now, tickNanos));
                     continue;
                 }
-                takeDue(held, now, batch);
-                takeDue(prompt, now, batch);
+                for (Queue<Queued> q : queues) takeDue(q, now, batch);
                 Exception failure = commit(batch);
                 int used = 0;
                 for (Commit op : batch) if (takesRoom(op)) used++;
