@@ -77,6 +77,9 @@ final class Relay {
                     .put("stale_items_ignored", d.stale.sum());
             report.latency("send_to_receive", d.latency.snapshot());
             report.latency("send_to_ok", r.sending.okLatency.snapshot());
+            // Latencies count from the time a send was due, so a generator that falls behind its
+            // schedule shows up in them: this says how much of them is the generator's own delay.
+            if (opt.rate() > 0) report.latency("generator_lateness", r.sending.lateness.snapshot());
             long written = ServerMetrics.delta(metricsBefore, metricsAfter, "loomchat_inbox_items_written_total");
             long skipped = ServerMetrics.delta(metricsBefore, metricsAfter, "loomchat_inbox_items_skipped_total");
             if (written + skipped > 0) {

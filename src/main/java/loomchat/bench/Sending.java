@@ -25,6 +25,8 @@ final class Sending {
     }
 
     final Latency okLatency = new Latency();
+    /** Open loop: how late the generator itself wrote each send, after the time it was due. */
+    final Latency lateness = new Latency();
     final LongAdder oks = new LongAdder();
     final LongAdder errors = new LongAdder();
     private final String tag;
@@ -99,6 +101,7 @@ final class Sending {
                         if (Thread.currentThread().isInterrupted()) return;
                     }
                     sent.incrementAndGet(sender);
+                    lateness.recordNanos(System.nanoTime() - due);
                     channel.send(sender, Stamp.body(tag, sender, n, due, bytes))
                             .whenComplete((ok, error) -> answered(sender, due, error));
                 }
