@@ -34,6 +34,8 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(300), c.idleTimeout());
         assertEquals(Duration.ofSeconds(30), c.loginTimeout());
         assertEquals(600_000, c.passwordIterations());
+        assertEquals(Duration.ofMillis(20), c.groupCommitDelay());
+        assertEquals(Duration.ofSeconds(1), c.ackGrace());
         assertNull(c.dbUrl());
     }
 
