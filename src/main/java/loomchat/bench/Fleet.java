@@ -64,13 +64,22 @@ final class Fleet {
 
     /** Closes every client, in parallel (a close waits briefly for its reader thread). */
     static void closeAll(ChatClient[] clients) throws InterruptedException {
+        forAll(clients, ChatClient::close);
+    }
+
+    /** Drops every client at once, as a network failure would (a reset, not a goodbye). */
+    static void dropAll(ChatClient[] clients) throws InterruptedException {
+        forAll(clients, ChatClient::abort);
+    }
+
+    private static void forAll(ChatClient[] clients, Consumer<ChatClient> action) throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
-        int chunk = 16; // closes run in parallel: the drop should be as sudden as the generator can make it
+        int chunk = 16; // in parallel: a drop should be as sudden as the generator can make it
         for (int from = 0; from < clients.length; from += chunk) {
             int a = from;
             int b = Math.min(clients.length, from + chunk);
             threads.add(Thread.ofVirtual().start(() -> {
-                for (int i = a; i < b; i++) if (clients[i] != null) clients[i].close();
+                for (int i = a; i < b; i++) if (clients[i] != null) action.accept(clients[i]);
             }));
         }
         for (Thread t : threads) t.join();

@@ -65,7 +65,7 @@ final class Reconnect {
     }
 
     /**
-     * Drops every client at once, then logs all of them in again, with bounded concurrency like
+     * Drops every client at once (a reset, as when a network fails), then logs all of them in again, with bounded concurrency like
      * any burst of connects (see {@link Fleet}). Returns the new clients once all are back (or
      * failed).
      *
@@ -79,7 +79,7 @@ final class Reconnect {
      */
     private ChatClient[] flap(ChatClient[] clients, List<String> names, int firstIndex, Latency login,
                               LongAdder back, LongAdder errors) throws InterruptedException {
-        Fleet.closeAll(clients);
+        Fleet.dropAll(clients);
         return Fleet.open(bench, names, firstIndex, i -> c -> { }, login, back, errors);
     }
 }

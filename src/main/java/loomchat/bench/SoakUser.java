@@ -242,7 +242,7 @@ final class SoakUser {
 
     private void drop(ChatClient c, long now, long offlineNanos) {
         client = null;
-        c.close();
+        c.abort(); // as a phone losing its network: a reset, no goodbye
         ledger.add(SoakLedger.Count.DROPS);
         backAt = now + offlineNanos;
     }

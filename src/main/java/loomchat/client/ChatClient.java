@@ -435,6 +435,21 @@ public final class ChatClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops the connection the way a failing network does, without the orderly goodbye of
+     * {@link #close()}: the socket is reset (TCP RST), so the server learns of it as of a lost
+     * phone. For tests and load generators that simulate flaps; pending requests fail as with
+     * {@code close()}.
+     */
+    public void abort() {
+        try {
+            socket.setSoLinger(true, 0); // close() then resets instead of sending FIN
+        } catch (java.net.SocketException ignored) {
+            // already closed
+        }
+        close();
+    }
+
     private void shutdown(ChatException cause) {
         if (!isOpen()) return;
         ServerFrame.Error said = serverError;

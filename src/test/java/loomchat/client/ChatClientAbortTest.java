@@ -1,0 +1,39 @@
+package loomchat.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import loomchat.testing.ServerTest;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/** {@link ChatClient#abort()}: a dropped connection, as a failing network drops it. */
+class ChatClientAbortTest extends ServerTest {
+
+    @Test
+    void anAbortedClientIsOfflineAndItsUnackedItemsWaitForItsNextLogin() throws Exception {
+        // given bob online through the client library, without acking, and alice watching him
+        server.register("bob");
+        try (Wire alice = server.userOnline("alice")) {
+            alice.request("{'type':'subscribe','id':'1','user':'bob'}", "1");
+            assertEquals("offline", alice.next("presence").path("status").asText());
+            ChatClient bob = ChatClient.connect("127.0.0.1", server.port()).autoAck(false);
+            bob.login("bob", Wire.PASSWORD);
+            assertEquals("online", alice.next("presence").path("status").asText());
+            alice.sendMessage("c1", "bob", "before the drop");
+
+            // when his connection is dropped with a reset
+            bob.abort();
+
+            // then the server ends his session, and the message waits for him
+            assertFalse(bob.isOpen());
+            assertEquals("offline", alice.next("presence").path("status").asText());
+            try (Wire again = server.connect()) {
+                assertEquals(1, again.login("bob").path("pending").asInt());
+                JsonNode item = again.next("msg");
+                assertEquals("before the drop", item.path("body").asText());
+            }
+        }
+    }
+}
