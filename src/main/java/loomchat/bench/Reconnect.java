@@ -65,17 +65,16 @@ final class Reconnect {
     }
 
     /**
-     * Drops every client at once (a reset, as when a network fails), then logs all of them in again, with bounded concurrency like
-     * any burst of connects (see {@link Fleet}). Returns the new clients once all are back (or
-     * failed).
+     * Drops every client at once (a reset, as when a network fails), then logs all of them in
+     * again, with bounded concurrency like any burst of connects (see {@link Fleet}). Returns the
+     * new clients once all are back (or failed).
      *
      * <p>The drop completes before the logins begin: when each client reconnected as soon as its
      * own socket closed, about 1 % of the new connections hit a source port whose previous
      * connection the server had not finished closing, and the kernel retried their SYN after a
      * second, which measured the kernel's retry timer rather than the server.
      *
-     * @param firstIndex the client number of the first new connection: other numbers than before
-     *                   mean other source ports, since the dropped ones are in TIME_WAIT
+     * @param firstIndex the client number of the first new connection (it picks the source address)
      */
     private ChatClient[] flap(ChatClient[] clients, List<String> names, int firstIndex, Latency login,
                               LongAdder back, LongAdder errors) throws InterruptedException {

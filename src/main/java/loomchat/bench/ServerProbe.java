@@ -3,6 +3,8 @@ package loomchat.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,22 +54,43 @@ final class ServerProbe {
      * @return false if jcmd is missing or failed (the RSS figures are then taken without a GC)
      */
     boolean gc() {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        if (!Files.isExecutable(jcmd)) return false;
         try {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroy();
-                return false;
-            }
+            if (jcmd(pid, "GC.run", Duration.ofSeconds(60)) == null) return false;
             Thread.sleep(1000);
-            return p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /**
+     * Runs {@code jcmd <pid> <command>} from this JDK and returns what it printed, or null if jcmd
+     * is missing, failed, or did not answer in time (attaching to a JVM can hang).
+     */
+    static List<String> jcmd(long pid, String command, Duration timeout) throws InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (!Files.isExecutable(jcmd)) return null;
+        Path out = null;
+        try {
+            out = Files.createTempFile("loomchat-jcmd", ".txt"); // a file, not a pipe: a histogram is megabytes
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), command)
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 ? Files.readAllLines(out) : null;
+        } catch (IOException e) {
+            return null;
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException ignored) {
+                    // a temp file left behind
+                }
+            }
         }
     }
 

@@ -2,9 +2,6 @@ package loomchat.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -285,35 +282,19 @@ public final class Soak {
      */
     private long liveHeapBytes() throws InterruptedException {
         if (options.serverPid() == null || !options.weighLiveHeap()) return -1;
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        if (!Files.isExecutable(jcmd)) return -1;
-        Path histogram = null;
-        try {
-            histogram = Files.createTempFile("loomchat-soak-histogram", ".txt");
-            Process p = new ProcessBuilder(jcmd.toString(), options.serverPid().toString(), "GC.class_histogram")
-                    .redirectErrorStream(true).redirectOutput(histogram.toFile()).start();
-            // Bounded: attaching to a JVM can hang (one that disabled or cannot answer the attach mechanism).
-            if (!p.waitFor(JCMD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                return -1;
-            }
-            if (p.exitValue() != 0) return -1;
-            for (String line : Files.readAllLines(histogram, StandardCharsets.UTF_8)) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length == 3 && f[0].equals("Total")) return Long.parseLong(f[2]);
-            }
-            return -1;
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        } finally {
-            if (histogram != null) {
+        List<String> histogram = ServerProbe.jcmd(options.serverPid(), "GC.class_histogram", JCMD_TIMEOUT);
+        if (histogram == null) return -1;
+        for (String line : histogram) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 3 && f[0].equals("Total")) {
                 try {
-                    Files.deleteIfExists(histogram);
-                } catch (IOException ignored) {
-                    // a temp file left behind
+                    return Long.parseLong(f[2]);
+                } catch (NumberFormatException e) {
+                    return -1;
                 }
             }
         }
+        return -1;
     }
 
     private void printProgress(long now) {

@@ -186,7 +186,9 @@ public final class Groups {
                                              List<String> users) {
         List<String> named = List.copyOf(users);
         List<CompletableFuture<Void>> stored = new ArrayList<>(to.size());
-        boolean reserved = reserveRoom(to);
+        // Room for every event first, so that a busy server does not give them to some members
+        // only. The change itself has happened: without the room, each event is offered alone.
+        boolean reserved = store.reserveRoom(to, Router.ROOM_WAIT_NANOS);
         for (String user : to) {
             try {
                 stored.add(store.append(user, seq -> new GroupEvent(seq, groupId, kind, by, named), null,
@@ -203,20 +205,6 @@ public final class Groups {
             LOG.log(System.Logger.Level.WARNING, "{0} event of {1} not stored: {2}", kind.wire(), groupId, error.toString());
             return null;
         });
-    }
-
-    /**
-     * Reserves commit-queue room for the events, so that a busy server does not give them to
-     * some members only. The change itself has happened: if the room does not come in time,
-     * the events are offered one by one, and each may be refused.
-     */
-    private boolean reserveRoom(Set<String> to) {
-        try {
-            return store.reserveRoom(to, Router.ROOM_WAIT_NANOS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     private void requireUsers(String requestId, Iterable<String> users) throws ProtocolException {

@@ -121,7 +121,7 @@ public final class Router {
         if (!group.isMember(from)) throw Groups.notMember(send.id(), send.group());
         List<String> to = new ArrayList<>(group.members());
         to.remove(from);
-        if (!reserveRoom(to)) {
+        if (!store.reserveRoom(to, ROOM_WAIT_NANOS)) {
             throw new ProtocolException(ErrorCode.OVERLOADED, send.id(), "the server is busy; try again later");
         }
         // The idempotency key rides on one item: stored once, not once per member.
@@ -148,16 +148,6 @@ public final class Router {
 
     /** How long a fan-out waits for room in the commit queue before it is refused. */
     static final long ROOM_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-
-    /** Reserves commit-queue room for one item to each user; false if the server stayed too busy. */
-    boolean reserveRoom(List<String> users) {
-        try {
-            return store.reserveRoom(users, ROOM_WAIT_NANOS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 
     /** Acknowledges a user's items up to {@code seq} and sends delivered receipts for the messages among them. */
     public void ack(String user, Endpoint endpoint, long seq) {

@@ -234,8 +234,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             int n = 0;
             Queued q;
             while ((q = queue.peek()) != null && q.op() instanceof Commit.WriteItem w && w.entry().acked()) {
-                queue.poll(); // this thread is the queue's only consumer
-                w.done().complete(null); // already complete: the ack made it safe
+                queue.poll(); // this thread is the queue's only consumer; the ack made the item safe
                 n++;
             }
             if (n > 0) {

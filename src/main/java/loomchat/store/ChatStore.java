@@ -245,13 +245,19 @@ public final class ChatStore {
     /**
      * Reserves room in the commit queue for one item to each of {@code users}, waiting up to
      * {@code timeoutNanos} for it: a fan-out then reaches every member or, refused as a whole
-     * ({@code false}), none of them. Appends with {@link Admission#FAN_OUT} use the room.
+     * ({@code false}), none of them; an interrupted wait counts as a refusal. Appends with
+     * {@link Admission#FAN_OUT} use the room.
      */
-    public boolean reserveRoom(java.util.Collection<String> users, long timeoutNanos) throws InterruptedException {
+    public boolean reserveRoom(java.util.Collection<String> users, long timeoutNanos) {
         int[] partitions = new int[users.size()];
         int i = 0;
         for (String u : users) partitions[i++] = partitionOf(u);
-        return commits.reserve(partitions, timeoutNanos);
+        try {
+            return commits.reserve(partitions, timeoutNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Gives back the room reserved for an item to {@code user} that was not appended after all. */
