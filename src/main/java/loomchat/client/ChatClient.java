@@ -209,7 +209,11 @@ public final class ChatClient implements AutoCloseable {
         return this;
     }
 
-    /** Where presence, typing notices and errors that answer no request (e.g. {@code session_replaced}) go. */
+    /**
+     * Where presence, typing notices, advance copies of receipts ({@link ServerFrame.ReceiptNotice},
+     * sent ahead of a long backlog; the receipt item follows) and errors that answer no request
+     * (e.g. {@code session_replaced}) go.
+     */
     public ChatClient onEvent(Consumer<ServerFrame> listener) {
         this.eventListener = Objects.requireNonNull(listener);
         return this;

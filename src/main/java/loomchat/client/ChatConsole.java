@@ -62,6 +62,16 @@ public final class ChatConsole {
         }
     };
     private final ReentrantLock sentLock = new ReentrantLock();
+    /**
+     * Receipts already shown, as "msg status by": one behind a backlog arrives twice (its advance
+     * copy, then the inbox item), and prints once. Reader thread only.
+     */
+    private final Set<String> shownReceipts = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > TRACKED_SENDS;
+        }
+    });
     /** Who plain lines go to: the last {@code /to} or {@code /g} target. Only the input thread uses these. */
     private String talkingTo;
     private boolean talkingToGroup;
@@ -375,31 +385,32 @@ public final class ChatConsole {
                 out.println("[" + time.format(Instant.ofEpochMilli(m.ts())) + "] " + m.from() + where + ": "
                         + m.body() + media);
             }
-            case ServerFrame.Receipt r -> showReceipt(r);
+            case ServerFrame.Receipt r -> showReceipt(r.msg(), r.status(), r.by());
             case ServerFrame.GroupEvent e -> out.println("[" + now() + "] * " + describe(e));
         }
         client.ack(item.seq());
         if (item instanceof ServerFrame.Msg m) client.read(m.msg());
     }
 
-    private void showReceipt(ServerFrame.Receipt r) {
+    private void showReceipt(String msg, ReceiptStatus status, String by) {
+        if (!shownReceipts.add(msg + " " + status.wire() + " " + by)) return;
         Outgoing message;
         boolean changed;
         sentLock.lock();
         try {
-            message = sent.get(r.msg());
-            changed = message == null || message.advance(r.status());
+            message = sent.get(msg);
+            changed = message == null || message.advance(status);
             // A direct message needs nothing more once read; a group message waits for every member.
-            if (message != null && r.status() == ReceiptStatus.READ && !message.isGroup()) sent.remove(r.msg());
+            if (message != null && status == ReceiptStatus.READ && !message.isGroup()) sent.remove(msg);
         } finally {
             sentLock.unlock();
         }
         if (!changed) return; // a late "delivered" after "read" must not take the blue ticks back
-        String marks = "✓✓ " + r.status().wire();
+        String marks = "✓✓ " + status.wire();
         if (message == null) {
-            out.println("  " + marks + " by " + r.by() + " (message " + r.msg() + ")");
+            out.println("  " + marks + " by " + by + " (message " + msg + ")");
         } else if (message.isGroup()) {
-            out.println("  " + message.label() + " " + marks + " by " + r.by());
+            out.println("  " + message.label() + " " + marks + " by " + by);
         } else {
             out.println("  " + message.label() + " " + marks);
         }
@@ -418,6 +429,7 @@ public final class ChatConsole {
                 }
             }
             case ServerFrame.TypingNotice t -> typing.remove(typingKey(t.from(), t.group()));
+            case ServerFrame.ReceiptNotice r -> showReceipt(r.msg(), r.status(), r.by());
             case ServerFrame.Error e -> out.println("  * server: " + e.code().wire()
                     + (e.message() == null ? "" : ": " + e.message()));
             default -> { }

@@ -30,6 +30,7 @@ public record Config(
         Duration idleTimeout,
         Duration loginTimeout,
         int outboxCapacity,
+        int socketSendBuffer,
         int maxInboxItems,
         int maxConnections,
         int passwordIterations,

@@ -50,6 +50,7 @@ public final class ConfigLoader {
         d.put("idle_timeout", "300s");
         d.put("login_timeout", "30s");
         d.put("outbox_capacity", 1024);
+        d.put("socket_send_buffer", 65536);
         d.put("max_inbox_items", 100_000);
         d.put("max_connections", 100_000);
         d.put("password_iterations", 600_000);
@@ -144,6 +145,7 @@ public final class ConfigLoader {
                 duration(n, "idle_timeout", Duration.ofSeconds(1), Duration.ofDays(1)),
                 duration(n, "login_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
                 integer(n, "outbox_capacity", 8, 1_000_000),
+                socketSendBuffer(n),
                 integer(n, "max_inbox_items", 16, 100_000_000),
                 integer(n, "max_connections", 1, 10_000_000),
                 integer(n, "password_iterations", 1, 100_000_000),
@@ -163,6 +165,13 @@ public final class ConfigLoader {
                 duration(n, "write_stall_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
                 text(n, "tls_keystore").isBlank() ? null : Path.of(text(n, "tls_keystore")),
                 text(n, "tls_keystore_password"));
+    }
+
+    /** 0 (the kernel's autotuning), or a size the kernel can take. */
+    private static int socketSendBuffer(ObjectNode n) {
+        int bytes = integer(n, "socket_send_buffer", 0, 64 * 1024 * 1024);
+        if (bytes != 0 && bytes < 4096) throw new ConfigException("'socket_send_buffer' must be 0 or at least 4096");
+        return bytes;
     }
 
     private static String text(ObjectNode n, String key) {

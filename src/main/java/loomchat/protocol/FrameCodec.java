@@ -106,9 +106,11 @@ public final class FrameCodec {
                     n.hasNonNull("media") ? new Media(n.get("media").path("id").asText(),
                             n.get("media").path("mime").asText(null), n.get("media").path("size").asLong()) : null,
                     n.path("ts").asLong());
-            case "receipt" -> new Receipt(n.path("seq").asLong(), n.path("msg").asText(),
-                    "read".equals(n.path("status").asText()) ? ReceiptStatus.READ : ReceiptStatus.DELIVERED,
-                    n.path("by").asText(), n.path("ts").asLong());
+            case "receipt" -> n.has("seq")
+                    ? new Receipt(n.path("seq").asLong(), n.path("msg").asText(), receiptStatus(n),
+                            n.path("by").asText(), n.path("ts").asLong())
+                    : new ReceiptNotice(n.path("msg").asText(), receiptStatus(n), n.path("by").asText(),
+                            n.path("ts").asLong());
             case "group" -> new GroupEvent(n.path("seq").asLong(), n.path("group").asText(),
                     GroupEventKind.valueOf(n.path("event").asText("added").toUpperCase(java.util.Locale.ROOT)),
                     n.path("by").asText(), textList(n.path("users")));
@@ -118,6 +120,10 @@ public final class FrameCodec {
                     "paused".equals(n.path("state").asText()) ? TypingState.PAUSED : TypingState.COMPOSING);
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, id, "unknown type '" + type + "'");
         };
+    }
+
+    private static ReceiptStatus receiptStatus(JsonNode n) {
+        return "read".equals(n.path("status").asText()) ? ReceiptStatus.READ : ReceiptStatus.DELIVERED;
     }
 
     /** The shape of an {@code ok} is told by its fields, since the wire type is the same for all. */
@@ -304,6 +310,7 @@ public final class FrameCodec {
             case Reply r -> "ok";
             case Msg m -> "msg";
             case Receipt r -> "receipt";
+            case ReceiptNotice r -> "receipt";
             case GroupEvent g -> "group";
             case Presence p -> "presence";
             case TypingNotice t -> "typing";
@@ -406,6 +413,13 @@ public final class FrameCodec {
             case Receipt r -> {
                 g.writeStringField("type", "receipt");
                 g.writeNumberField("seq", r.seq());
+                g.writeStringField("msg", r.msg());
+                g.writeStringField("status", r.status().wire());
+                g.writeStringField("by", r.by());
+                g.writeNumberField("ts", r.ts());
+            }
+            case ReceiptNotice r -> {
+                g.writeStringField("type", "receipt"); // no seq: an advance copy, not an inbox item
                 g.writeStringField("msg", r.msg());
                 g.writeStringField("status", r.status().wire());
                 g.writeStringField("by", r.by());

@@ -63,6 +63,14 @@ public sealed interface ServerFrame extends Frame {
     record Receipt(long seq, String msg, ReceiptStatus status, String by, long ts) implements InboxItem {
     }
 
+    /**
+     * An advance copy of a {@link Receipt} that landed behind a long backlog of the user's items:
+     * sent ahead of them, as replies are, so that check marks do not wait for the backlog. It has
+     * no {@code seq} and is not acknowledged; the receipt itself still follows in seq order.
+     */
+    record ReceiptNotice(String msg, ReceiptStatus status, String by, long ts) implements ServerFrame {
+    }
+
     /** A membership change in a group the user is, or was, in. */
     record GroupEvent(long seq, String group, GroupEventKind event, String by, List<String> users)
             implements InboxItem {

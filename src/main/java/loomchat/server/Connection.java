@@ -66,6 +66,10 @@ final class Connection implements Runnable {
         services.metrics().connectionsOpened.increment();
         try (Socket s = socket) {
             s.setTcpNoDelay(true);
+            // Bytes already in the kernel are ahead of any reply: left to autotuning, the send buffer
+            // of a fast link grows to megabytes of backlog (and of kernel memory per connection).
+            int sendBuffer = services.config().socketSendBuffer();
+            if (sendBuffer > 0) s.setSendBufferSize(sendBuffer);
             s.setSoTimeout((int) services.config().loginTimeout().toMillis());
             outbox = new Outbox(s, services.codec(), services.store(), services.metrics(),
                     services.config().outboxCapacity(), "conn-" + remote);

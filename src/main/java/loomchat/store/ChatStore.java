@@ -23,6 +23,12 @@ public final class ChatStore {
      * user's seq continues above anything a client may have seen, without a write per item.
      */
     public static final long RESERVE_BLOCK = 1024;
+    /**
+     * A receipt with at least this many of the user's items waiting ahead of it to be pushed
+     * also goes out at once as a {@link ServerFrame.ReceiptNotice}: about one pull of the writer,
+     * so only a real backlog costs the extra frame.
+     */
+    static final int RECEIPT_AHEAD_BACKLOG = 64;
 
     private final Partition[] parts;
     private final CommitQueue commits;
@@ -202,6 +208,7 @@ public final class ChatStore {
         String requestId = sendKey == null ? null : sendKey.requestId();
         Partition p = part(owner);
         Endpoint wake = null;
+        Endpoint receiptAhead = null;
         Appended appended;
         p.lock.lock();
         try {
@@ -234,9 +241,18 @@ public final class ChatStore {
                 if (commits.offer(p.index, new Commit.ReserveSeq(owner, target))) inbox.requestedSeq = target;
             }
             if (st.session != null && seq <= inbox.durableSeq) wake = st.session;
+            // Control before bulk: a check mark must not wait behind ten thousand pushed messages.
+            // The inbox item stays where it is, so the cumulative ack still means what it says.
+            if (st.session != null && item instanceof ServerFrame.Receipt
+                    && inbox.unpushed() > RECEIPT_AHEAD_BACKLOG) {
+                receiptAhead = st.session;
+            }
             appended = new Appended(item, durable);
         } finally {
             p.lock.unlock();
+        }
+        if (receiptAhead != null && appended.item() instanceof ServerFrame.Receipt r) {
+            receiptAhead.offer(new ServerFrame.ReceiptNotice(r.msg(), r.status(), r.by(), r.ts()));
         }
         if (wake != null) wake.wake();
         return appended;

@@ -73,6 +73,11 @@ final class Inbox {
         return dropped;
     }
 
+    /** Items not yet handed to the live session's writer. */
+    int unpushed() {
+        return size - pushedCount;
+    }
+
     /** The highest seq handed to the writer, or the acked seq when nothing is outstanding. */
     long pushedSeq() {
         return pushedCount == 0 ? ackedSeq : get(pushedCount - 1).seq();

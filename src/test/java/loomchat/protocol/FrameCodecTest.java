@@ -145,4 +145,16 @@ class FrameCodecTest {
                 StandardCharsets.UTF_8);
         assertEquals("{\"type\":\"error\",\"code\":\"session_replaced\"}\n", json);
     }
+
+    @Test
+    void aReceiptWithoutSeqIsItsAdvanceCopy() throws ProtocolException {
+        ServerFrame.ReceiptNotice early = new ServerFrame.ReceiptNotice("m-1", ServerFrame.ReceiptStatus.READ, "bob", 17L);
+        byte[] line = codec.encode(early);
+        assertEquals("{\"type\":\"receipt\",\"msg\":\"m-1\",\"status\":\"read\",\"by\":\"bob\",\"ts\":17}\n",
+                new String(line, StandardCharsets.UTF_8));
+        assertEquals(early, codec.decodeServer(line, 0, line.length - 1));
+        byte[] item = codec.encode(new ServerFrame.Receipt(9, "m-1", ServerFrame.ReceiptStatus.READ, "bob", 17L));
+        assertEquals(new ServerFrame.Receipt(9, "m-1", ServerFrame.ReceiptStatus.READ, "bob", 17L),
+                codec.decodeServer(item, 0, item.length - 1));
+    }
 }

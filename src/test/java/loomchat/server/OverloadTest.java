@@ -22,26 +22,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Work that must stay fair under load: replies ahead of backlogs, reconnect storms absorbed. */
 class OverloadTest {
 
+    // Both tests below keep bob from reading while the server decides the order: a client that reads
+    // lets its kernel grow the receive buffer (up to 32 MiB here), and what is already in that buffer
+    // is ahead of anything, whatever the server does. The 500-byte bodies keep the backlog larger than
+    // what the buffers hold while nobody reads.
+
     @Test
     void replyIsWrittenAheadOfATenThousandItemBacklog() throws Exception {
         try (TestServer server = TestServer.start(Map.of("send_rate", 1_000_000, "send_burst", 1_000_000))) {
+            // given bob has 10,000 messages waiting
             int backlog = 10_000;
+            server.register("bob");
+            sendBacklog(server, "bob", backlog);
             try (Wire bob = server.connect()) {
-                bob.register("bob");
-            }
-            try (ChatClient alice = ChatClient.connect("127.0.0.1", server.port())) {
-                alice.register("alice", Wire.PASSWORD);
-                alice.login("alice", Wire.PASSWORD);
-                List<CompletableFuture<ServerFrame.SendOk>> oks = new ArrayList<>();
-                for (int i = 0; i < backlog; i++) oks.add(alice.send("bob", "backlog " + i));
-                CompletableFuture.allOf(oks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-            }
-            // when bob logs in and at once asks for something
-            try (Wire bob = server.connect()) {
+                // when bob logs in and asks for something in the same breath
                 bob.send("{'type':'login','id':'l','user':'bob','password':'" + Wire.PASSWORD + "'}");
-                assertEquals(backlog, bob.reply("l").path("pending").asInt());
                 bob.send("{'type':'ping','id':'urgent'}");
                 // then the pong comes long before the backlog is through
+                assertEquals(backlog, bob.reply("l").path("pending").asInt());
                 int itemsBefore = 0;
                 while (true) {
                     JsonNode f = bob.next();
@@ -50,6 +48,52 @@ class OverloadTest {
                 }
                 assertTrue(itemsBefore < backlog / 2, "pong came after " + itemsBefore + " of " + backlog + " items");
             }
+        }
+    }
+
+    @Test
+    void receiptIsWrittenAheadOfATenThousandItemBacklog() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("send_rate", 1_000_000, "send_burst", 1_000_000))) {
+            // given bob has 10,000 messages waiting
+            int backlog = 10_000;
+            server.register("bob");
+            sendBacklog(server, "bob", backlog);
+            try (Wire bob = server.connect(); Wire carol = server.userOnline("carol")) {
+                bob.send("{'type':'login','id':'l','user':'bob','password':'" + Wire.PASSWORD + "'}");
+                // when bob, his backlog still coming, writes to carol and she acks the message
+                bob.send("{'type':'send','id':'s','to':'carol','body':'hi'}");
+                JsonNode hi = carol.next("msg");
+                carol.ack(hi.path("seq").asLong());
+                carol.request("{'type':'ping','id':'p'}", "p"); // her ack has been handled
+                // then the delivered receipt comes long before the backlog is through, as a copy without seq
+                int itemsBefore = 0;
+                JsonNode early;
+                while (true) {
+                    early = bob.next();
+                    if (early.path("type").asText().equals("receipt")) break;
+                    if (early.has("seq")) itemsBefore++;
+                }
+                assertTrue(itemsBefore < backlog / 2, "receipt came after " + itemsBefore + " of " + backlog + " items");
+                assertEquals("{\"type\":\"receipt\",\"msg\":\"" + hi.path("msg").asText()
+                        + "\",\"status\":\"delivered\",\"by\":\"carol\",\"ts\":" + early.path("ts").asLong() + "}",
+                        early.toString());
+                // and the receipt itself still follows in seq order, after the backlog
+                JsonNode item = bob.nextMatching(f -> f.path("type").asText().equals("receipt"), "the receipt item");
+                assertEquals(backlog + 1, item.path("seq").asLong());
+                assertEquals(hi.path("msg").asText(), item.path("msg").asText());
+            }
+        }
+    }
+
+    /** Has a fresh user, alice, send {@code n} messages of 500 bytes to {@code to}, and waits for every ok. */
+    private static void sendBacklog(TestServer server, String to, int n) throws Exception {
+        String body = "x".repeat(500);
+        try (ChatClient alice = ChatClient.connect("127.0.0.1", server.port())) {
+            alice.register("alice", Wire.PASSWORD);
+            alice.login("alice", Wire.PASSWORD);
+            List<CompletableFuture<ServerFrame.SendOk>> oks = new ArrayList<>();
+            for (int i = 0; i < n; i++) oks.add(alice.send(to, body));
+            CompletableFuture.allOf(oks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         }
     }
 
