@@ -52,9 +52,7 @@ public final class ChatStore {
 
     /** The partition a user lives in; stable for the life of the server. */
     public int partitionOf(String user) {
-        int h = user.hashCode();
-        h ^= h >>> 16; // names share prefixes (user1, user2...): mix the high bits in
-        return Math.floorMod(h, parts.length);
+        return PartitionIndex.of(user, parts.length);
     }
 
     private Partition part(String user) {

@@ -72,9 +72,7 @@ public final class GroupTable {
     }
 
     private Part part(String id) {
-        int h = id.hashCode();
-        h ^= h >>> 16;
-        return parts[Math.floorMod(h, parts.length)];
+        return parts[PartitionIndex.of(id, parts.length)];
     }
 
     private static final class Part {
