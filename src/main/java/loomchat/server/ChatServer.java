@@ -96,7 +96,7 @@ public final class ChatServer implements AutoCloseable {
                 .name("loomchat-timer").daemon().unstarted(r));
         this.services = new Services(config, codec, store, auth, router,
                 new Groups(groupTable, store, groupRecords, config.maxGroupSize()),
-                new Presence(store, groupTable), metrics, timer, this);
+                new Presence(store, groupTable), metrics, this);
         this.permits = new Semaphore(config.maxConnections());
 
         javax.net.ssl.SSLContext tls = Tls.context(config.tlsKeystore(), config.tlsKeystorePassword());
@@ -115,12 +115,14 @@ public final class ChatServer implements AutoCloseable {
                 1, 600, java.util.concurrent.TimeUnit.SECONDS); // JDBC off the timer thread
         long stallLimit = config.writeStallTimeout().toNanos();
         long idleLimit = config.idleTimeout().toNanos();
-        // One sweep a second for both timeouts: clients that stopped reading, and clients that
-        // stopped talking. One pass over the connections costs less than a timer per read.
+        long loginLimit = config.loginTimeout().toNanos();
+        // One sweep a second for every timeout: clients that stopped reading, that stopped
+        // talking, or that never logged in. One pass over the connections costs less than a timer
+        // per connection or per read, and takes no lock on the accept path.
         timer.scheduleWithFixedDelay(() -> {
             long now = System.nanoTime();
             for (Connection c : connections) {
-                if (!c.cutIfStalled(stallLimit, now)) c.closeIfSilent(idleLimit, now);
+                if (!c.cutIfStalled(stallLimit, now)) c.closeIfSilent(idleLimit, loginLimit, now);
             }
         }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         this.acceptor = Thread.ofPlatform().name("loomchat-accept").unstarted(this::acceptLoop);

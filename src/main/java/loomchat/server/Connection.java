@@ -3,12 +3,9 @@ package loomchat.server;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import loomchat.chat.Authenticator;
 import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ClientFrame.*;
@@ -35,7 +32,6 @@ final class Connection implements Runnable {
     private final String remote;
     private final String address; // the client's IP, without the port: what login throttling counts
     private volatile Outbox outbox; // read by the server's stall check
-    private ScheduledFuture<?> loginDeadline;
     private int badFrames;
     private java.util.concurrent.Semaphore inFlight; // sends awaiting their ok; made at login
     /** The reply to the latest send, sent or not; touched only by this connection's thread. */
@@ -43,6 +39,8 @@ final class Connection implements Runnable {
     /** The users this connection watches; touched only by this connection's thread. */
     private Set<String> watching;
 
+    /** When the connection was accepted: the sweep closes it if it has not logged in within {@code login_timeout}. */
+    private final long openedNanos = System.nanoTime();
     /**
      * When the client last sent a line, once it has logged in (0 before): the idle sweep reads it.
      * A sweep rather than a read timeout, because a timed read arms and cancels a timer in the
@@ -70,23 +68,16 @@ final class Connection implements Runnable {
             // of a fast link grows to megabytes of backlog (and of kernel memory per connection).
             int sendBuffer = services.config().socketSendBuffer();
             if (sendBuffer > 0) s.setSendBufferSize(sendBuffer);
-            s.setSoTimeout((int) services.config().loginTimeout().toMillis());
             outbox = new Outbox(s, services.codec(), services.store(), services.metrics(),
                     services.config().outboxCapacity(), "conn-" + remote);
-            // A client that never logs in is closed even if it trickles bytes to dodge the read timeout.
-            loginDeadline = services.timer().schedule(outbox::close,
-                    services.config().loginTimeout().toMillis(), TimeUnit.MILLISECONDS);
             outbox.send(new ServerFrame.Welcome(services.config().serverName(), 1, services.config().maxFrameBytes()));
             readLoop(new LineReader(s.getInputStream(), services.config().maxFrameBytes()));
             outbox.awaitFlushed(2000); // let a last error or logout reply reach the client
-        } catch (SocketTimeoutException e) {
-            LOG.log(System.Logger.Level.DEBUG, "{0}: closed after the login timeout", name());
         } catch (SocketException e) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: {1}", name(), e.getMessage()); // peer reset, or closed by us
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "{0}: connection failed: {1}", name(), e.toString());
         } finally {
-            if (loginDeadline != null) loginDeadline.cancel(false);
             if (outbox != null) outbox.close();
             if (watching != null) services.presence().unsubscribeAll(watching, outbox);
             if (user != null) services.sessionEnded(user, outbox);
@@ -105,11 +96,20 @@ final class Connection implements Runnable {
         return true;
     }
 
-    /** Closes the connection if its logged-in client has sent nothing for too long; true if it did. */
-    boolean closeIfSilent(long limitNanos, long nowNanos) {
+    /**
+     * Closes the connection if it has not logged in within {@code loginLimitNanos} of being
+     * accepted (however busily it sends bytes), or if, logged in, it has sent nothing for
+     * {@code idleLimitNanos}; true if it did.
+     */
+    boolean closeIfSilent(long idleLimitNanos, long loginLimitNanos, long nowNanos) {
         long heard = lastHeardNanos;
-        if (heard == 0 || nowNanos - heard <= limitNanos) return false;
-        LOG.log(System.Logger.Level.DEBUG, "{0}: closed after the idle timeout", name());
+        if (heard == 0) {
+            if (nowNanos - openedNanos <= loginLimitNanos) return false;
+            LOG.log(System.Logger.Level.DEBUG, "{0}: closed after the login timeout", name());
+        } else {
+            if (nowNanos - heard <= idleLimitNanos) return false;
+            LOG.log(System.Logger.Level.DEBUG, "{0}: closed after the idle timeout", name());
+        }
         close();
         return true;
     }
@@ -246,13 +246,7 @@ final class Connection implements Runnable {
         user = in.user();
         tokenHash = in.tokenHash();
         inFlight = new java.util.concurrent.Semaphore(Math.max(1, services.config().outboxCapacity() / 2));
-        loginDeadline.cancel(false);
-        try {
-            socket.setSoTimeout(0); // from now on the idle sweep watches for silence (see lastHeardNanos)
-        } catch (SocketException e) {
-            return; // the socket is gone; the read loop ends on its own
-        }
-        lastHeardNanos = System.nanoTime();
+        lastHeardNanos = System.nanoTime(); // from now on the sweep watches for silence, not for the login
         Thread.currentThread().setName("conn-" + user);
         ChatStore.Attached attached = services.store().attach(user, outbox);
         if (attached.previous() != null) attached.previous().replaced();

@@ -1,6 +1,5 @@
 package loomchat.server;
 
-import java.util.concurrent.ScheduledExecutorService;
 import loomchat.chat.Authenticator;
 import loomchat.chat.Groups;
 import loomchat.chat.Presence;
@@ -12,7 +11,7 @@ import loomchat.store.ChatStore;
 
 /** What a connection needs from the server, gathered so that each connection holds one reference. */
 record Services(Config config, FrameCodec codec, ChatStore store, Authenticator auth, Router router,
-                Groups groups, Presence presence, Metrics metrics, ScheduledExecutorService timer, ChatServer server) {
+                Groups groups, Presence presence, Metrics metrics, ChatServer server) {
 
     /** A user logged in on some connection. */
     void sessionStarted(String user) {
