@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Work that must stay fair under load: replies ahead of backlogs, reconnect storms absorbed. */
 class OverloadTest {
+    private static final Map<String, Object> UNLIMITED_SENDS = Map.of("send_rate", 1_000_000, "send_burst", 1_000_000);
 
     // Both tests below keep bob from reading while the server decides the order: a client that reads
     // lets its kernel grow the receive buffer (up to 32 MiB here), and what is already in that buffer
@@ -29,10 +30,9 @@ class OverloadTest {
 
     @Test
     void replyIsWrittenAheadOfATenThousandItemBacklog() throws Exception {
-        try (TestServer server = TestServer.start(Map.of("send_rate", 1_000_000, "send_burst", 1_000_000))) {
+        try (TestServer server = TestServer.start(UNLIMITED_SENDS)) {
             // given bob has 10,000 messages waiting
             int backlog = 10_000;
-            server.register("bob");
             sendBacklog(server, "bob", backlog);
             try (Wire bob = server.connect()) {
                 // when bob logs in and asks for something in the same breath
@@ -40,23 +40,17 @@ class OverloadTest {
                 bob.send("{'type':'ping','id':'urgent'}");
                 // then the pong comes long before the backlog is through
                 assertEquals(backlog, bob.reply("l").path("pending").asInt());
-                int itemsBefore = 0;
-                while (true) {
-                    JsonNode f = bob.next();
-                    if (f.path("id").asText("").equals("urgent")) break;
-                    itemsBefore++;
-                }
-                assertTrue(itemsBefore < backlog / 2, "pong came after " + itemsBefore + " of " + backlog + " items");
+                Arrival pong = firstMatching(bob, f -> f.path("id").asText("").equals("urgent"));
+                assertTrue(pong.itemsBefore() < backlog / 2, "pong came after " + pong.itemsBefore() + " of " + backlog + " items");
             }
         }
     }
 
     @Test
     void receiptIsWrittenAheadOfATenThousandItemBacklog() throws Exception {
-        try (TestServer server = TestServer.start(Map.of("send_rate", 1_000_000, "send_burst", 1_000_000))) {
+        try (TestServer server = TestServer.start(UNLIMITED_SENDS)) {
             // given bob has 10,000 messages waiting
             int backlog = 10_000;
-            server.register("bob");
             sendBacklog(server, "bob", backlog);
             try (Wire bob = server.connect(); Wire carol = server.userOnline("carol")) {
                 bob.send("{'type':'login','id':'l','user':'bob','password':'" + Wire.PASSWORD + "'}");
@@ -66,14 +60,10 @@ class OverloadTest {
                 carol.ack(hi.path("seq").asLong());
                 carol.request("{'type':'ping','id':'p'}", "p"); // her ack has been handled
                 // then the delivered receipt comes long before the backlog is through, as a copy without seq
-                int itemsBefore = 0;
-                JsonNode early;
-                while (true) {
-                    early = bob.next();
-                    if (early.path("type").asText().equals("receipt")) break;
-                    if (early.has("seq")) itemsBefore++;
-                }
-                assertTrue(itemsBefore < backlog / 2, "receipt came after " + itemsBefore + " of " + backlog + " items");
+                Arrival receipt = firstMatching(bob, f -> f.path("type").asText().equals("receipt"));
+                assertTrue(receipt.itemsBefore() < backlog / 2,
+                        "receipt came after " + receipt.itemsBefore() + " of " + backlog + " items");
+                JsonNode early = receipt.frame();
                 assertEquals("{\"type\":\"receipt\",\"msg\":\"" + hi.path("msg").asText()
                         + "\",\"status\":\"delivered\",\"by\":\"carol\",\"ts\":" + early.path("ts").asLong() + "}",
                         early.toString());
@@ -85,8 +75,25 @@ class OverloadTest {
         }
     }
 
-    /** Has a fresh user, alice, send {@code n} messages of 500 bytes to {@code to}, and waits for every ok. */
+    /** A frame, and how many inbox items (frames with a seq) came before it. */
+    private record Arrival(JsonNode frame, int itemsBefore) {
+    }
+
+    private static Arrival firstMatching(Wire wire, java.util.function.Predicate<JsonNode> wanted) throws Exception {
+        int items = 0;
+        while (true) {
+            JsonNode f = wire.next();
+            if (wanted.test(f)) return new Arrival(f, items);
+            if (f.has("seq")) items++;
+        }
+    }
+
+    /**
+     * Registers {@code to} and a fresh user, alice, who sends {@code n} messages of 500 bytes to
+     * {@code to}; waits for every ok.
+     */
     private static void sendBacklog(TestServer server, String to, int n) throws Exception {
+        server.register(to);
         String body = "x".repeat(500);
         try (ChatClient alice = ChatClient.connect("127.0.0.1", server.port())) {
             alice.register("alice", Wire.PASSWORD);
@@ -140,7 +147,7 @@ class OverloadTest {
 
     @Test
     void gracefulShutdownUnderLoadLosesNothingAcknowledged() throws Exception {
-        try (TestServer server = TestServer.start(Map.of("send_rate", 1_000_000, "send_burst", 1_000_000))) {
+        try (TestServer server = TestServer.start(UNLIMITED_SENDS)) {
             try (Wire bob = server.connect()) {
                 bob.register("bob");
             }
