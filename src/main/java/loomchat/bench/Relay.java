@@ -14,8 +14,10 @@ import loomchat.client.ChatClient;
  * the latencies send→receive and send→{@code ok}, and checks every stream arrived exactly once
  * and in order.
  *
- * <p>A short warm-up round runs first and is not reported: it lets both JVMs compile the hot
- * paths, and each round carries its own tag so that nothing of one is counted in the other.
+ * <p>A warm-up round, by default as long as the measured one, runs first and is not reported:
+ * on a fresh server the C2 compiler took about a quarter of the server's CPU for the first ~18 s
+ * of load, so a short warm-up measured the compiler. Each round carries its own tag so that
+ * nothing of one is counted in the other.
  */
 final class Relay {
     private final Bench bench;

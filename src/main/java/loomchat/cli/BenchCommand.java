@@ -79,7 +79,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--duration", defaultValue = "10", description = "Open loop: seconds to run (default: ${DEFAULT-VALUE}).")
         double duration;
 
-        @Option(names = "--warmup", defaultValue = "100", description = "Messages per sender in an unreported first round (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "1000", description = "Messages per sender in an unreported first round (default: ${DEFAULT-VALUE}).")
         int warmup;
 
         @Option(names = "--timeout", defaultValue = "120", description = "Give up on a round after this many seconds (default: ${DEFAULT-VALUE}).")
@@ -142,7 +142,7 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--window", defaultValue = "16", description = "Unanswered sends in flight (default: ${DEFAULT-VALUE}).")
         int window;
 
-        @Option(names = "--warmup", defaultValue = "20", description = "Messages in an unreported first round (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "200", description = "Messages in an unreported first round (default: ${DEFAULT-VALUE}).")
         int warmup;
 
         @Option(names = "--timeout", defaultValue = "120", description = "Give up after this many seconds (default: ${DEFAULT-VALUE}).")

@@ -24,9 +24,9 @@ public final class ChatStore {
      */
     public static final long RESERVE_BLOCK = 1024;
     /**
-     * A receipt with at least this many of the user's items waiting ahead of it to be pushed
-     * also goes out at once as a {@link ServerFrame.ReceiptNotice}: about one pull of the writer,
-     * so only a real backlog costs the extra frame.
+     * A receipt with at least this many of the user's items (other than receipts) waiting ahead
+     * of it to be pushed also goes out at once as a {@link ServerFrame.ReceiptNotice}: about one
+     * pull of the writer, so only a real backlog costs the extra frame.
      */
     static final int RECEIPT_AHEAD_BACKLOG = 64;
 
@@ -242,7 +242,7 @@ public final class ChatStore {
             // Control before bulk: a check mark must not wait behind ten thousand pushed messages.
             // The inbox item stays where it is, so the cumulative ack still means what it says.
             if (st.session != null && item instanceof ServerFrame.Receipt
-                    && inbox.unpushed() > RECEIPT_AHEAD_BACKLOG) {
+                    && inbox.unpushedNonReceipts() >= RECEIPT_AHEAD_BACKLOG) {
                 receiptAhead = st.session;
             }
             appended = new Appended(item, durable);

@@ -2,6 +2,7 @@ package loomchat.store;
 
 import java.util.ArrayList;
 import java.util.List;
+import loomchat.protocol.ServerFrame;
 
 /**
  * One user's unacknowledged items in seq order, with the counters that drive delivery.
@@ -20,6 +21,8 @@ final class Inbox {
     private int size;
     /** Entries at the front already handed to the live session's writer. */
     private int pushedCount;
+    /** Entries not yet handed to the writer that are not receipts: what a receipt may be sent ahead of. */
+    private int unpushedNonReceipts;
 
     long nextSeq = 1;
     /** Highest seq whose reservation is durable: only items up to it may be pushed. */
@@ -52,6 +55,7 @@ final class Inbox {
         if (size == ring.length) grow();
         ring[(head + size) & (ring.length - 1)] = e;
         size++;
+        if (!isReceipt(e)) unpushedNonReceipts++;
     }
 
     /** Removes the entries with seq at most {@code upTo} from the front, returning them. */
@@ -64,6 +68,7 @@ final class Inbox {
             head++;
             size--;
             if (pushedCount > 0) pushedCount--;
+            else if (!isReceipt(dropped.getLast())) unpushedNonReceipts--;
         }
         if (upTo > ackedSeq) ackedSeq = upTo;
         if (size == 0) {
@@ -73,9 +78,13 @@ final class Inbox {
         return dropped;
     }
 
-    /** Items not yet handed to the live session's writer. */
-    int unpushed() {
-        return size - pushedCount;
+    /**
+     * Items not yet handed to the live session's writer, receipts not counted: a receipt behind
+     * other receipts gains nothing by an advance copy, and a flood of them (a large group's
+     * delivered receipts) would only double its traffic.
+     */
+    int unpushedNonReceipts() {
+        return unpushedNonReceipts;
     }
 
     /** The highest seq handed to the writer, or the acked seq when nothing is outstanding. */
@@ -92,6 +101,7 @@ final class Inbox {
             // (unless it went out before the failure was known: then it is a harmless extra).
             if (!e.isFailed()) out.add(e);
             pushedCount++;
+            if (!isReceipt(e)) unpushedNonReceipts--;
         }
     }
 
@@ -102,6 +112,12 @@ final class Inbox {
     /** A new session starts: everything unacknowledged will be pushed again, oldest first. */
     void rewind() {
         pushedCount = 0;
+        unpushedNonReceipts = 0;
+        for (int i = 0; i < size; i++) if (!isReceipt(get(i))) unpushedNonReceipts++;
+    }
+
+    private static boolean isReceipt(InboxEntry e) {
+        return e.item() instanceof ServerFrame.Receipt;
     }
 
     private void grow() {
