@@ -10,7 +10,8 @@ import loomchat.client.ChatClient;
  * The clock runs from the drop until the last client is back.
  */
 final class Reconnect {
-    record Options(int clients) {
+    /** @param warmups unreported flaps before the measured one */
+    record Options(int clients, int warmups) {
     }
 
     private final Bench bench;
@@ -35,15 +36,18 @@ final class Reconnect {
                 Fleet.closeAll(first);
                 return report.put("error", errors.sum() + " clients could not log in before the drop");
             }
-            // Warm-up: one unreported flap, so that both JVMs have compiled the paths of a drop
-            // and a token login (the first flap spends a third of the server's CPU in C2), as
-            // relay and group warm up before they measure.
+            // Warm-up: unreported flaps, so that both JVMs have compiled the paths of a drop and
+            // a token login, as relay and group warm up before they measure. Measured: in the first
+            // flap a third of the server's CPU went to C2, in the second still a quarter.
             LongAdder warm = new LongAdder();
             progress.show("warm-up", warm::sum, "back", null, errors::sum);
-            ChatClient[] clients = flap(first, names, opt.clients(), null, warm, errors);
-            if (errors.sum() > 0) {
-                Fleet.closeAll(clients);
-                return report.put("error", errors.sum() + " clients could not log in again in the warm-up");
+            ChatClient[] clients = first;
+            for (int round = 1; round <= opt.warmups(); round++) {
+                clients = flap(clients, names, round * opt.clients(), null, warm, errors);
+                if (errors.sum() > 0) {
+                    Fleet.closeAll(clients);
+                    return report.put("error", errors.sum() + " clients could not log in again in the warm-up");
+                }
             }
             double cpuBefore = bench.probe() == null ? 0 : bench.probe().cpuSeconds();
 
@@ -51,7 +55,7 @@ final class Reconnect {
             Latency login = new Latency();
             progress.show("back", back::sum, "back", login, errors::sum);
             long start = System.nanoTime();
-            ChatClient[] again = flap(clients, names, 2 * opt.clients(), login, back, errors);
+            ChatClient[] again = flap(clients, names, (opt.warmups() + 1) * opt.clients(), login, back, errors);
             double seconds = (System.nanoTime() - start) / 1e9;
 
             report.put("clients", opt.clients()).put("back", back.sum()).put("errors", errors.sum())

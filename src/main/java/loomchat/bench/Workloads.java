@@ -36,8 +36,8 @@ public final class Workloads {
         return Long.valueOf(0).equals(r.get("errors")) ? 0 : 1;
     }
 
-    public static int reconnect(Settings s, int clients) throws Exception {
-        Report r = new Reconnect(bench(s), new Reconnect.Options(clients)).run();
+    public static int reconnect(Settings s, int clients, int warmups) throws Exception {
+        Report r = new Reconnect(bench(s), new Reconnect.Options(clients, warmups)).run();
         r.print(System.out, s.json());
         return r.get("error") == null && Long.valueOf(0).equals(r.get("errors")) ? 0 : 1;
     }

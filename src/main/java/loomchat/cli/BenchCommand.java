@@ -119,9 +119,13 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--clients", defaultValue = "10000", description = "Clients (default: ${DEFAULT-VALUE}).")
         int clients;
 
+        @Option(names = "--warmup", defaultValue = "3",
+                description = "Unreported drops and logins before the measured one (default: ${DEFAULT-VALUE}).")
+        int warmups;
+
         @Override
         public Integer call() throws Exception {
-            return Workloads.reconnect(common.settings(), clients);
+            return Workloads.reconnect(common.settings(), clients, warmups);
         }
     }
 

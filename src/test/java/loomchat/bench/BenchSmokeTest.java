@@ -72,7 +72,7 @@ class BenchSmokeTest {
 
     @Test
     void reconnectBringsEveryClientBack() throws Exception {
-        Report r = new Reconnect(bench, new Reconnect.Options(12)).run();
+        Report r = new Reconnect(bench, new Reconnect.Options(12, 1)).run();
 
         assertNull(r.get("error"));
         assertEquals(12L, r.get("back"));
