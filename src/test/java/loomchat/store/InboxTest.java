@@ -1,0 +1,57 @@
+package loomchat.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import loomchat.protocol.ServerFrame;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** What an inbox counts as the backlog a receipt may be sent ahead of. */
+class InboxTest {
+
+    @Test
+    void receiptsWaitingToBePushedDoNotCountAsBacklog() {
+        // given messages and receipts waiting, none pushed
+        Inbox inbox = new Inbox();
+        inbox.append(entry(msg(1)));
+        inbox.append(entry(receipt(2)));
+        inbox.append(entry(msg(3)));
+        inbox.append(entry(receipt(4)));
+        // then only the messages count
+        assertEquals(2, inbox.unpushedNonReceipts());
+    }
+
+    @Test
+    void pushingAndRewindingKeepTheBacklogCountRight() {
+        Inbox inbox = new Inbox();
+        inbox.append(entry(msg(1)));
+        inbox.append(entry(receipt(2)));
+        inbox.append(entry(msg(3)));
+        inbox.durableSeq = 3;
+        // when the writer takes the first two
+        List<InboxEntry> pulled = new ArrayList<>();
+        inbox.pull(2, pulled);
+        // then one message is left to push
+        assertEquals(1, inbox.unpushedNonReceipts());
+        // and after a new login everything unacknowledged is backlog again
+        inbox.rewind();
+        assertEquals(2, inbox.unpushedNonReceipts());
+        // and acknowledging what was pushed leaves the count alone
+        inbox.pull(3, new ArrayList<>());
+        inbox.ackUpTo(2);
+        assertEquals(0, inbox.unpushedNonReceipts());
+    }
+
+    private static InboxEntry entry(ServerFrame.InboxItem item) {
+        return new InboxEntry(item, false);
+    }
+
+    private static ServerFrame.Msg msg(long seq) {
+        return new ServerFrame.Msg(seq, "m" + seq, "alice", "bob", null, "hi", null, 0);
+    }
+
+    private static ServerFrame.Receipt receipt(long seq) {
+        return new ServerFrame.Receipt(seq, "m0", ServerFrame.ReceiptStatus.DELIVERED, "bob", 0);
+    }
+}
