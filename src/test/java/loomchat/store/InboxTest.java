@@ -13,21 +13,14 @@ class InboxTest {
     @Test
     void receiptsWaitingToBePushedDoNotCountAsBacklog() {
         // given messages and receipts waiting, none pushed
-        Inbox inbox = new Inbox();
-        inbox.append(entry(msg(1)));
-        inbox.append(entry(receipt(2)));
-        inbox.append(entry(msg(3)));
-        inbox.append(entry(receipt(4)));
+        Inbox inbox = inboxWith(msg(1), receipt(2), msg(3), receipt(4));
         // then only the messages count
         assertEquals(2, inbox.unpushedNonReceipts());
     }
 
     @Test
     void pushingAndRewindingKeepTheBacklogCountRight() {
-        Inbox inbox = new Inbox();
-        inbox.append(entry(msg(1)));
-        inbox.append(entry(receipt(2)));
-        inbox.append(entry(msg(3)));
+        Inbox inbox = inboxWith(msg(1), receipt(2), msg(3));
         inbox.durableSeq = 3;
         // when the writer takes the first two
         List<InboxEntry> pulled = new ArrayList<>();
@@ -43,8 +36,10 @@ class InboxTest {
         assertEquals(0, inbox.unpushedNonReceipts());
     }
 
-    private static InboxEntry entry(ServerFrame.InboxItem item) {
-        return new InboxEntry(item, false);
+    private static Inbox inboxWith(ServerFrame.InboxItem... items) {
+        Inbox inbox = new Inbox();
+        for (ServerFrame.InboxItem item : items) inbox.append(new InboxEntry(item, false));
+        return inbox;
     }
 
     private static ServerFrame.Msg msg(long seq) {
