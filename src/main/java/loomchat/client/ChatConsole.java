@@ -55,23 +55,13 @@ public final class ChatConsole {
     private final DateTimeFormatter time;
     private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
     /** Sends by message id; written when an ok arrives and read when a receipt does. */
-    private final Map<String, Outgoing> sent = new LinkedHashMap<>(64, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Outgoing> eldest) {
-            return size() > TRACKED_SENDS;
-        }
-    };
+    private final Map<String, Outgoing> sent = newest(TRACKED_SENDS);
     private final ReentrantLock sentLock = new ReentrantLock();
     /**
      * Receipts already shown, as "msg status by": one behind a backlog arrives twice (its advance
      * copy, then the inbox item), and prints once. Reader thread only.
      */
-    private final Set<String> shownReceipts = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > TRACKED_SENDS;
-        }
-    });
+    private final Set<String> shownReceipts = java.util.Collections.newSetFromMap(newest(TRACKED_SENDS));
     /** Who plain lines go to: the last {@code /to} or {@code /g} target. Only the input thread uses these. */
     private String talkingTo;
     private boolean talkingToGroup;
@@ -97,6 +87,16 @@ public final class ChatConsole {
         ChatConsole console = new ChatConsole(client, out, clock);
         client.autoAck(false).onItem(console::show).onEvent(console::showEvent);
         return console;
+    }
+
+    /** A map that keeps only its {@code max} most recently added entries. */
+    private static <V> Map<String, V> newest(int max) {
+        return new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > max;
+            }
+        };
     }
 
     /** Gives the console the server's HTTP side (known only after login: it needs the token). */

@@ -207,6 +207,7 @@ public final class ChatStore {
         Partition p = part(owner);
         Endpoint wake = null;
         Endpoint receiptAhead = null;
+        ServerFrame.ReceiptNotice advanceCopy = null;
         Appended appended;
         p.lock.lock();
         try {
@@ -241,17 +242,16 @@ public final class ChatStore {
             if (st.session != null && seq <= inbox.durableSeq) wake = st.session;
             // Control before bulk: a check mark must not wait behind ten thousand pushed messages.
             // The inbox item stays where it is, so the cumulative ack still means what it says.
-            if (st.session != null && item instanceof ServerFrame.Receipt
+            if (st.session != null && item instanceof ServerFrame.Receipt r
                     && inbox.unpushedNonReceipts() >= RECEIPT_AHEAD_BACKLOG) {
                 receiptAhead = st.session;
+                advanceCopy = new ServerFrame.ReceiptNotice(r.msg(), r.status(), r.by(), r.ts());
             }
             appended = new Appended(item, durable);
         } finally {
             p.lock.unlock();
         }
-        if (receiptAhead != null && appended.item() instanceof ServerFrame.Receipt r) {
-            receiptAhead.offer(new ServerFrame.ReceiptNotice(r.msg(), r.status(), r.by(), r.ts()));
-        }
+        if (receiptAhead != null) receiptAhead.offer(advanceCopy);
         if (wake != null) wake.wake();
         return appended;
     }
