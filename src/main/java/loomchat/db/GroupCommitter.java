@@ -31,14 +31,16 @@ import loomchat.store.CommitQueue;
  *     {@code ack_grace}: their sender's {@code ok} goes out at the ack, so the wait costs nobody
  *     anything unless the recipient fails to ack, and under load an ack can take hundreds of
  *     milliseconds.
- * <li>Last-seen times wait {@link #LAST_SEEN_DELAY}: a user back online by then needs none.
+ * <li>Last-seen times wait {@link #LAST_SEEN_DELAY}: a user back online by then needs none,
+ *     and of a user who came and went several times only the latest time is written.
  * <li>Everything else waits {@code group_commit_delay}: an offline recipient's item is what
  *     its sender's {@code ok} is waiting for.
  * </ul>
  * Each kind is a FIFO queue, and a batch takes the due prefix of each, so one user's items are
  * written in the order they were queued (the store holds a user's items behind a held one).
- * Items already acknowledged are taken off the front of the queues as soon as the writer sees
- * them, without a transaction, so that the room they hold is free long before their wait ends.
+ * Items already acknowledged, and last-seen times already superseded, are taken off the front
+ * of the queues as soon as the writer sees them, without a transaction, so that the room they
+ * hold is free long before their wait ends.
  *
  * <p>Room is bounded per lane ({@code commit_queue_capacity}): every queued operation holds one
  * unit until it is committed.
@@ -198,6 +200,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             while (true) {
                 dropAcked(held);
                 dropAcked(prompt);
+                dropSuperseded(lastSeen);
                 long due = Long.MAX_VALUE;
                 for (Queue<Queued> q : queues) {
                     Queued head = q.peek();
@@ -243,6 +246,21 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             }
         }
 
+        /**
+         * Takes last-seen times off the front of their queue once they are no longer worth writing
+         * (the user came back, or went again and queued a newer time), as {@link #dropAcked} does
+         * for items: no transaction, and their room is free at once. After a reconnect storm, the
+         * times of the previous drop are all of this kind.
+         */
+        private void dropSuperseded(Queue<Queued> queue) {
+            Queued q;
+            while ((q = queue.peek()) != null && q.op() instanceof Commit.SaveLastSeen s
+                    && !store.isLatestLastSeen(s.user(), s.lastSeen())) {
+                queue.poll();
+                room.release();
+            }
+        }
+
         /** Moves the due prefix of a queue into the batch (everything, when closing). */
         private void takeDue(Queue<Queued> queue, long now, List<Commit> batch) {
             Queued q;
@@ -284,6 +302,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         List<Commit.WriteItem> skipped = new ArrayList<>();
         List<Commit.ReserveSeq> reserves = new ArrayList<>();
         int deletes = 0;
+        int lastSeenWritten = 0;
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try (PreparedStatement insertItem = c.prepareStatement(
@@ -334,11 +353,13 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                             reserve.setLong(3, r.upTo());
                             reserve.addBatch();
                         }
-                        case Commit.SaveLastSeen s when store.session(s.user()) != null -> {
-                            // Back online: the time would only be overwritten at the next disconnect.
+                        case Commit.SaveLastSeen s when !store.isLatestLastSeen(s.user(), s.lastSeen()) -> {
+                            // Back online, or gone again since (a newer time is queued): this one
+                            // would only be overwritten. In a reconnect storm this skips nearly all.
                             // (A crash meanwhile leaves an older last_seen, as it would anyway.)
                         }
                         case Commit.SaveLastSeen s -> {
+                            lastSeenWritten++;
                             lastSeen.setLong(1, s.lastSeen());
                             lastSeen.setString(2, s.user());
                             lastSeen.addBatch();
@@ -397,6 +418,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         metrics.itemsWritten.add(written.size());
         metrics.itemsSkipped.add(skipped.size());
         metrics.itemsDeleted.add(deletes);
+        metrics.lastSeenWritten.add(lastSeenWritten);
         metrics.commitBatches.increment();
         metrics.commitOps.add(batch.size());
         metrics.commitNanos.add(micros * 1000);

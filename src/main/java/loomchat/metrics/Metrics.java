@@ -24,6 +24,7 @@ public final class Metrics {
     public final LongAdder itemsWritten = new LongAdder();
     public final LongAdder itemsSkipped = new LongAdder();
     public final LongAdder itemsDeleted = new LongAdder();
+    public final LongAdder lastSeenWritten = new LongAdder();
     public final LongAdder commitBatches = new LongAdder();
     public final LongAdder commitOps = new LongAdder();
     public final LongAdder commitNanos = new LongAdder();
@@ -68,6 +69,7 @@ public final class Metrics {
         counter(b, "loomchat_inbox_items_written_total", itemsWritten);
         counter(b, "loomchat_inbox_items_skipped_total", itemsSkipped);
         counter(b, "loomchat_inbox_items_deleted_total", itemsDeleted);
+        counter(b, "loomchat_last_seen_written_total", lastSeenWritten);
         counter(b, "loomchat_commit_batches_total", commitBatches);
         counter(b, "loomchat_commit_ops_total", commitOps);
         counter(b, "loomchat_commit_failures_total", commitFailures);

@@ -90,12 +90,17 @@ public final class ChatStore {
         }
     }
 
-    public long lastSeen(String user) {
+    /**
+     * True if {@code lastSeen} is still the time to write for {@code user}: they are offline and
+     * have not come and gone since. A phone that flaps queues a time at every drop, and only the
+     * last of them is worth a database write.
+     */
+    public boolean isLatestLastSeen(String user, long lastSeen) {
         Partition p = part(user);
         p.lock.lock();
         try {
             UserState st = p.users.get(user);
-            return st == null ? 0 : st.lastSeen;
+            return st != null && st.session == null && st.lastSeen == lastSeen;
         } finally {
             p.lock.unlock();
         }

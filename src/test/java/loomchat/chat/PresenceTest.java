@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import loomchat.metrics.Metrics;
 import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
@@ -177,6 +178,41 @@ class PresenceTest extends ServerTest {
             JsonNode presence = awaitOffline(alice, "bob");
             assertTrue(presence.path("last_seen").asLong() >= before, presence::toString);
         }
+    }
+
+    @Test
+    void onlyTheLatestLastSeenOfAFlappingUserIsWritten() throws Exception {
+        Metrics metrics = server.server().metrics();
+        long firstDrop;
+        long secondDrop;
+        try (Wire alice = server.userOnline("alice")) {
+            server.register("bob");
+            alice.request("{'type':'subscribe','id':'1','user':'bob'}", "1");
+            alice.next("presence"); // offline, never seen
+
+            loggedIn("bob").close();
+            alice.next("presence"); // online
+            firstDrop = alice.next("presence").path("last_seen").asLong();
+            loggedIn("bob").close();
+            alice.next("presence"); // online again
+            secondDrop = alice.next("presence").path("last_seen").asLong();
+        }
+        long before = metrics.lastSeenWritten.sum();
+
+        server.restart(); // a clean shutdown writes the last-seen times still waiting
+
+        assertEquals(2, metrics.lastSeenWritten.sum() - before, "bob's second drop and alice's, not bob's first");
+        assertTrue(secondDrop >= firstDrop);
+        try (Wire alice = server.connect()) {
+            alice.login("alice");
+            assertEquals(secondDrop, awaitOffline(alice, "bob").path("last_seen").asLong());
+        }
+    }
+
+    private Wire loggedIn(String user) throws Exception {
+        Wire w = server.connect();
+        w.login(user);
+        return w;
     }
 
     private static JsonNode awaitOffline(Wire alice, String user) throws Exception {
