@@ -3,7 +3,7 @@ package loomchat.bench;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 import java.util.function.Consumer;
@@ -11,8 +11,8 @@ import loomchat.client.ChatClient;
 import loomchat.client.ChatException;
 
 /**
- * Opens many logged-in clients at once, each on a virtual thread, with a bound on how many
- * connect and log in at the same moment: an unbounded burst overflows the server's accept queue,
+ * Opens many logged-in clients at once, on as many virtual threads as may connect and log in at
+ * the same moment ({@code --concurrency}): an unbounded burst overflows the server's accept queue,
  * and a dropped SYN is retried only after a second, which would measure the kernel, not the server.
  */
 final class Fleet {
@@ -29,24 +29,24 @@ final class Fleet {
     static ChatClient[] open(Bench bench, List<String> users, int first, IntFunction<Consumer<ChatClient>> setup,
                              Latency latency, LongAdder opened, LongAdder errors) throws InterruptedException {
         ChatClient[] clients = new ChatClient[users.size()];
-        Semaphore slots = new Semaphore(bench.concurrency());
-        List<Thread> threads = new ArrayList<>(users.size());
-        for (int i = 0; i < users.size(); i++) {
-            int k = i;
-            threads.add(Thread.ofVirtual().name("bench-connect").start(() ->
-                    clients[k] = openOne(bench, users.get(k), first + k, setup.apply(k), slots, latency, opened, errors)));
+        // As many virtual threads as may connect at once, each taking the next client: a thread
+        // per client waiting on a semaphore cost every client an extra park and unpark.
+        AtomicInteger next = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < Math.min(bench.concurrency(), users.size()); t++) {
+            threads.add(Thread.ofVirtual().name("bench-connect").start(() -> {
+                for (int k = next.getAndIncrement(); k < clients.length; k = next.getAndIncrement()) {
+                    clients[k] = openOne(bench, users.get(k), first + k, setup.apply(k), latency, opened, errors);
+                }
+            }));
         }
         for (Thread t : threads) t.join();
         return clients;
     }
 
-    /**
-     * Logs one user in as client number {@code n}, once one of {@code slots} is free; returns
-     * null (counted in {@code errors}) if it fails.
-     */
-    private static ChatClient openOne(Bench bench, String user, int n, Consumer<ChatClient> setup, Semaphore slots,
+    /** Logs one user in as client number {@code n}; returns null (counted in {@code errors}) if it fails. */
+    private static ChatClient openOne(Bench bench, String user, int n, Consumer<ChatClient> setup,
                               Latency latency, LongAdder opened, LongAdder errors) {
-        slots.acquireUninterruptibly();
         long start = System.nanoTime();
         try {
             ChatClient c = bench.tokens().login(bench.target(), n, user, setup);
@@ -57,8 +57,6 @@ final class Fleet {
             errors.increment();
             if (errors.sum() <= 3) bench.progressOut().println("connect/login of " + user + " failed: " + e);
             return null;
-        } finally {
-            slots.release();
         }
     }
 

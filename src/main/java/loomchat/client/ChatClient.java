@@ -443,15 +443,16 @@ public final class ChatClient implements AutoCloseable {
      * Drops the connection the way a failing network does, without the orderly goodbye of
      * {@link #close()}: the socket is reset (TCP RST), so the server learns of it as of a lost
      * phone. For tests and load generators that simulate flaps; pending requests fail as with
-     * {@code close()}.
+     * {@code close()}. Unlike {@code close()} it does not wait for the reader thread to end: a
+     * load generator drops thousands of clients at once, and the wait was a thread switch each.
      */
     public void abort() {
         try {
-            socket.setSoLinger(true, 0); // close() then resets instead of sending FIN
+            socket.setSoLinger(true, 0); // closing then resets instead of sending FIN
         } catch (java.net.SocketException ignored) {
             // already closed
         }
-        close();
+        shutdown(new ChatException(null, "the client dropped the connection"));
     }
 
     private void shutdown(ChatException cause) {
@@ -488,7 +489,7 @@ public final class ChatClient implements AutoCloseable {
     // ---------------------------------------------------------------- the reader thread
 
     private void readLoop() {
-        ChatException cause = new ChatException(null, peer + " closed the connection");
+        ChatException cause = null; // made only when needed: a stack trace per client adds up in a storm
         try {
             while (true) {
                 LineReader.Line line = lines.next();
@@ -519,7 +520,7 @@ public final class ChatClient implements AutoCloseable {
                 cause = new ChatException(null, "reading from " + peer + " failed: " + e.getMessage(), e);
             }
         } finally {
-            shutdown(cause);
+            if (isOpen()) shutdown(cause != null ? cause : new ChatException(null, peer + " closed the connection"));
         }
     }
 

@@ -70,7 +70,7 @@ final class Connection implements Runnable {
             if (sendBuffer > 0) s.setSendBufferSize(sendBuffer);
             outbox = new Outbox(s, services.codec(), services.store(), services.metrics(),
                     services.config().outboxCapacity(), "conn-" + remote);
-            outbox.send(new ServerFrame.Welcome(services.config().serverName(), 1, services.config().maxFrameBytes()));
+            outbox.greet(new ServerFrame.Welcome(services.config().serverName(), 1, services.config().maxFrameBytes()));
             readLoop(new LineReader(s.getInputStream(), services.config().maxFrameBytes()));
             outbox.awaitFlushed(2000); // let a last error or logout reply reach the client
         } catch (SocketException e) {
@@ -250,8 +250,7 @@ final class Connection implements Runnable {
         Thread.currentThread().setName("conn-" + user);
         ChatStore.Attached attached = services.store().attach(user, outbox);
         if (attached.previous() != null) attached.previous().replaced();
-        reply(new ServerFrame.LoginOk(l.id(), in.token(), attached.pending()));
-        outbox.openInbox(user); // after the reply: the reply is the first thing the client reads
+        outbox.openInbox(user, new ServerFrame.LoginOk(l.id(), in.token(), attached.pending())); // reply, then items
         services.sessionStarted(user);
     }
 

@@ -100,10 +100,34 @@ final class Outbox implements Endpoint {
         return true;
     }
 
-    /** Starts pushing inbox items of {@code user}; called after the login reply is queued, so it goes first. */
-    void openInbox(String user) {
-        this.user = user;
-        wake();
+    /**
+     * Writes the connection's first frame on the caller's thread. Only for the welcome, before
+     * anything else can be queued: a fresh socket's buffer is empty, so the write does not
+     * block, and no writer thread is started for it (one fewer per connection in a reconnect storm).
+     */
+    void greet(ServerFrame frame) throws IOException {
+        socket.getOutputStream().write(codec.encode(frame));
+        metrics.frameOut(FrameCodec.wireType(frame));
+    }
+
+    /**
+     * Queues the login reply and starts pushing inbox items of {@code user}, in one step, so that
+     * one writer run writes the reply first and then whatever the inbox holds.
+     */
+    void openInbox(String user, ServerFrame loginReply) {
+        byte[] bytes = codec.encode(loginReply);
+        lock.lock();
+        try {
+            if (closing || closed) return;
+            if (queue == null) queue = new ArrayDeque<>(4);
+            queue.addFirst(bytes); // ahead of a notice (typing, say) offered since the attach
+            this.user = user;
+            woken = true;
+            startWriter();
+        } finally {
+            lock.unlock();
+        }
+        metrics.frameOut(FrameCodec.wireType(loginReply));
     }
 
     @Override
