@@ -62,16 +62,14 @@ final class Reconnect {
             Latency login = new Latency();
             progress.show("back", back::sum, "back", login, errors::sum);
             Flap flap = flap(clients, names, (opt.warmups() + 1) * opt.clients(), login, back, errors);
-            double seconds = flap.allBackSeconds();
-            ChatClient[] again = flap.clients();
 
             report.put("clients", opt.clients()).put("back", back.sum()).put("errors", errors.sum())
-                    .put("all_back_s", Report.round(seconds, 3))
+                    .put("all_back_s", Report.round(flap.allBackSeconds(), 3))
                     .put("drop_s", Report.round(flap.dropSeconds(), 3))
-                    .put("logins_per_s", Report.round(back.sum() / seconds, 0));
+                    .put("logins_per_s", Report.round(back.sum() / flap.allBackSeconds(), 0));
             report.latency("reconnect_login", login.snapshot());
             report.server(bench.probe(), cpuBefore);
-            Fleet.closeAll(again);
+            Fleet.closeAll(flap.clients());
         }
         return report;
     }

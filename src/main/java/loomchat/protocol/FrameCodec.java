@@ -413,17 +413,11 @@ public final class FrameCodec {
             case Receipt r -> {
                 g.writeStringField("type", "receipt");
                 g.writeNumberField("seq", r.seq());
-                g.writeStringField("msg", r.msg());
-                g.writeStringField("status", r.status().wire());
-                g.writeStringField("by", r.by());
-                g.writeNumberField("ts", r.ts());
+                receiptFields(g, r.msg(), r.status(), r.by(), r.ts());
             }
             case ReceiptNotice r -> {
                 g.writeStringField("type", "receipt"); // no seq: an advance copy, not an inbox item
-                g.writeStringField("msg", r.msg());
-                g.writeStringField("status", r.status().wire());
-                g.writeStringField("by", r.by());
-                g.writeNumberField("ts", r.ts());
+                receiptFields(g, r.msg(), r.status(), r.by(), r.ts());
             }
             case GroupEvent e -> {
                 g.writeStringField("type", "group");
@@ -523,6 +517,15 @@ public final class FrameCodec {
     private static void request(JsonGenerator g, String type, String id) throws IOException {
         g.writeStringField("type", type);
         g.writeStringField("id", id);
+    }
+
+    /** The fields a receipt and its advance copy share. */
+    private static void receiptFields(JsonGenerator g, String msg, ReceiptStatus status, String by, long ts)
+            throws IOException {
+        g.writeStringField("msg", msg);
+        g.writeStringField("status", status.wire());
+        g.writeStringField("by", by);
+        g.writeNumberField("ts", ts);
     }
 
     private static void media(JsonGenerator g, Media m) throws IOException {
