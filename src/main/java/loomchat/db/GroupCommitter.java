@@ -404,16 +404,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             }
             return e;
         }
-        // In queue order, written and skipped alike: the sender's oks must come in the order its
-        // messages were queued, which is the order the recipient receives them.
-        for (Commit.ReserveSeq r : reserves) store.reserved(r.user(), r.upTo()); // items may be pushed now
-        for (Commit op : batch) {
-            if (op instanceof Commit.WriteItem w) {
-                w.entry().written(); // no effect on a skipped entry
-                w.done().complete(null);
-            }
-        }
-
+        // Counted before anyone is answered: whoever sees an ok sees the metrics that include it.
         long micros = (System.nanoTime() - started) / 1000;
         metrics.itemsWritten.add(written.size());
         metrics.itemsSkipped.add(skipped.size());
@@ -424,6 +415,16 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         metrics.commitNanos.add(micros * 1000);
         metrics.commitBatchSize.record(batch.size());
         metrics.commitLatencyMicros.record(micros);
+        // In queue order, written and skipped alike: the sender's oks must come in the order its
+        // messages were queued, which is the order the recipient receives them.
+        for (Commit.ReserveSeq r : reserves) store.reserved(r.user(), r.upTo()); // items may be pushed now
+        for (Commit op : batch) {
+            if (op instanceof Commit.WriteItem w) {
+                w.entry().written(); // no effect on a skipped entry
+                w.done().complete(null);
+            }
+        }
+
         return null;
     }
 
