@@ -1,6 +1,5 @@
 package loomchat.server;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -28,12 +27,12 @@ import loomchat.store.Endpoint;
  * frames go first, so a reply is never stuck behind a backlog.
  *
  * <p>The writer is a virtual thread started when there is something to write and ended when
- * there is not, writing into a buffer made for that run: an idle connection holds neither.
- * It flushes only when it has nothing more to write, so a burst goes out in one system call.
+ * there is not: an idle connection holds neither a thread nor a buffer. It gathers frames into
+ * a {@link Burst} and writes only when it has nothing more to gather (or 8 KiB), so a burst goes
+ * out in one system call.
  */
 final class Outbox implements Endpoint {
     private static final System.Logger LOG = System.getLogger(Outbox.class.getName());
-    private static final int WRITE_BUFFER = 8192;
     private static final int PULL_BATCH = 64;
 
     private final Socket socket;
@@ -239,11 +238,11 @@ final class Outbox implements Endpoint {
     private void write() {
         List<ServerFrame.InboxItem> items = new ArrayList<>();
         try {
-            OutputStream out = new BufferedOutputStream(new StallWatch(socket.getOutputStream()), WRITE_BUFFER);
+            Burst out = new Burst(new StallWatch(socket.getOutputStream()));
             while (true) {
                 byte[] frame = nextQueued();
                 if (frame != null) {
-                    out.write(frame);
+                    out.add(frame);
                     continue;
                 }
                 String u = user;
@@ -252,7 +251,7 @@ final class Outbox implements Endpoint {
                     store.pull(u, this, PULL_BATCH, items);
                     if (!items.isEmpty()) {
                         for (ServerFrame.InboxItem item : items) {
-                            out.write(codec.encode(item));
+                            out.add(codec.encode(item));
                             metrics.frameOut(FrameCodec.wireType(item));
                         }
                         continue;
