@@ -78,13 +78,14 @@ public final class Router {
                                                                   Delivery delivery) {
         long now = System.currentTimeMillis();
         String msgId = ids.newId(from, target);
-        SentMessage fresh = new SentMessage(msgId, now, new CompletableFuture<>(), now);
+        SentMessage fresh = new SentMessage(msgId, now, new CompletableFuture<>());
         ChatStore.Claim claim = store.claimSend(from, send.id(), fresh);
         SentMessage sent = claim.sent();
         if (claim.fresh()) {
             try {
                 delivery.deliver(msgId, now).whenComplete((ok, error) -> {
                     if (error == null) {
+                        store.settleSend(from, send.id(), fresh);
                         fresh.durable().complete(null);
                     } else {
                         store.forgetSend(from, send.id(), fresh);

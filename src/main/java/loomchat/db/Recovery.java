@@ -58,7 +58,7 @@ public final class Recovery {
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
                         SentMessage sent = new SentMessage(r.getString(3), r.getLong(4),
-                                CompletableFuture.completedFuture(null), r.getLong(4));
+                                CompletableFuture.completedFuture(null));
                         store.claimSend(r.getString(1), r.getString(2), sent);
                         keys++;
                     }

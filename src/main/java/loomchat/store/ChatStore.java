@@ -403,10 +403,25 @@ public final class ChatStore {
         try {
             UserState st = p.users.get(sender);
             if (st == null) return new Claim(fresh, true);
-            SentMessage known = st.sendKeys().get(requestId, fresh.createdMillis(), sendKeyTtlMillis);
+            SentMessage known = st.sendKeys().get(requestId, fresh.ts(), sendKeyTtlMillis);
             if (known != null) return new Claim(known, false);
-            st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.createdMillis(), sendKeyTtlMillis);
+            st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
             return new Claim(fresh, true);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    /**
+     * Notes that a send is safe, so that its request id no longer holds the send's future: a
+     * retry is answered at once, and the future is garbage before it can age.
+     */
+    public void settleSend(String sender, String requestId, SentMessage sent) {
+        Partition p = part(sender);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(sender);
+            if (st != null) st.sendKeys().settle(requestId, sent);
         } finally {
             p.lock.unlock();
         }

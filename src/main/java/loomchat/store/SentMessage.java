@@ -5,7 +5,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * What a {@code send} answered, kept under its request id so that a retry gets the same answer.
  *
+ * @param ts      when it was sent (ms); also the start of the request id's time on record
  * @param durable completes when the message is safe (durable or acknowledged); the {@code ok} waits for it
  */
-public record SentMessage(String msg, long ts, CompletableFuture<Void> durable, long createdMillis) {
+public record SentMessage(String msg, long ts, CompletableFuture<Void> durable) {
 }
