@@ -1,6 +1,8 @@
 package loomchat.bench;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -49,8 +51,11 @@ final class GroupFanout {
                             + e.getMessage());
                 }
                 if (opt.warmup() > 0) round(progress, "warm-up", Math.min(opt.warmup(), opt.messages()), sender, group, receivers);
+                Map<String, Double> metricsBefore = ServerMetrics.scrape(bench.target());
                 double cpuBefore = bench.probe() == null ? 0 : bench.probe().cpuSeconds();
                 double seconds = round(progress, "measure", opt.messages(), sender, group, receivers);
+                // Settled: the sender's last receipts are acked (or written) after its last ok.
+                Map<String, Double> metricsAfter = ServerMetrics.scrapeSettled(bench.target(), Duration.ofSeconds(5));
                 Delivery d = delivery;
                 long expected = (long) opt.messages() * receivers;
                 report.put("members", opt.members()).put("messages", opt.messages()).put("window", opt.window())
@@ -64,6 +69,7 @@ final class GroupFanout {
                         .put("duplicates", d.duplicates.sum())
                         .put("out_of_order", d.outOfOrder.sum());
                 report.latency("send_to_receive", d.latency.snapshot());
+                report.writeBack(metricsBefore, metricsAfter);
                 report.server(bench.probe(), cpuBefore);
             } finally {
                 Fleet.closeAll(clients);

@@ -82,12 +82,7 @@ final class Relay {
             // Latencies count from the time a send was due, so a generator that falls behind its
             // schedule shows up in them: this says how much of them is the generator's own delay.
             if (opt.rate() > 0) report.latency("generator_lateness", r.sending.lateness.snapshot());
-            long written = ServerMetrics.delta(metricsBefore, metricsAfter, "loomchat_inbox_items_written_total");
-            long skipped = ServerMetrics.delta(metricsBefore, metricsAfter, "loomchat_inbox_items_skipped_total");
-            if (written + skipped > 0) {
-                report.put("inbox_items_written", written).put("inbox_items_skipped", skipped)
-                        .put("inbox_skipped_pct", Report.round(100.0 * skipped / (written + skipped), 2));
-            }
+            report.writeBack(metricsBefore, metricsAfter);
             report.server(bench.probe(), cpuBefore);
             if (bench.tokens().passwordLogins() > 0) {
                 report.put("note", bench.tokens().registered() + " accounts registered, "

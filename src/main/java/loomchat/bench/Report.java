@@ -37,6 +37,21 @@ final class Report {
     }
 
     /** Adds the server's CPU time over the run and its peak RSS, when it can be watched. */
+    /**
+     * Adds the server's write-back over a run, from its {@code /metrics} before and after: inbox
+     * items written to disk and items skipped because their ack came first (nothing if the
+     * server exposes neither).
+     */
+    Report writeBack(java.util.Map<String, Double> before, java.util.Map<String, Double> after) {
+        long written = ServerMetrics.delta(before, after, "loomchat_inbox_items_written_total");
+        long skipped = ServerMetrics.delta(before, after, "loomchat_inbox_items_skipped_total");
+        if (written + skipped > 0) {
+            put("inbox_items_written", written).put("inbox_items_skipped", skipped)
+                    .put("inbox_skipped_pct", round(100.0 * skipped / (written + skipped), 2));
+        }
+        return this;
+    }
+
     Report server(ServerProbe probe, double cpuBefore) {
         if (probe == null) return this;
         put("server_cpu_s", round(probe.cpuSeconds() - cpuBefore, 2));
