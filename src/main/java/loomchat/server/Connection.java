@@ -36,6 +36,8 @@ final class Connection implements Runnable {
     private java.util.concurrent.Semaphore inFlight; // sends awaiting their ok; made at login
     /** The reply to the latest send, sent or not; touched only by this connection's thread. */
     private CompletableFuture<Void> lastSendReply = CompletableFuture.completedFuture(null);
+    /** Done when the latest group send is in its members' inboxes (or refused); touched only by this connection's thread. */
+    private CompletableFuture<Void> lastFanOut = CompletableFuture.completedFuture(null);
     /** The users this connection watches; touched only by this connection's thread. */
     private Set<String> watching;
 
@@ -188,7 +190,9 @@ final class Connection implements Runnable {
                 // Back-pressure: past this many unanswered sends, stop reading until oks go out.
                 // That bounds the replies this connection can owe, and so its outbound queue.
                 inFlight.acquireUninterruptibly();
-                CompletableFuture<ServerFrame.Reply> reply = services.router().send(user, s);
+                CompletableFuture<ServerFrame.Reply> reply = s.group() == null
+                        ? services.router().send(user, s)
+                        : sendToGroup(s);
                 // Replies in request order: a reply's future completes on whichever thread made the
                 // message safe (a commit lane, or the recipient's ack), so two sends to one recipient
                 // could otherwise get their oks in the opposite order of their delivery.
@@ -216,6 +220,35 @@ final class Connection implements Runnable {
             case GroupInfoRequest g -> reply(services.groups().info(user, g));
             case GroupsRequest g -> reply(services.groups().list(user, g));
         }
+    }
+
+    /**
+     * Sends to a group on a virtual thread of its own, once this connection's previous group send
+     * is in its members' inboxes, so that a sender's group messages keep their order. A fan-out
+     * may wait up to 5 s for room in the commit queue, and this connection's reader must go on
+     * reading meanwhile: among what it reads are the acks of the sender's own receipts, a
+     * thousand per message in a large group, and those acks are what frees the room. Waiting on
+     * the reader stalled a 1,024-member group until the receipts' ack_grace ran out (up to 1 s).
+     */
+    private CompletableFuture<ServerFrame.Reply> sendToGroup(Send s) {
+        CompletableFuture<Void> previous = lastFanOut;
+        CompletableFuture<Void> queued = new CompletableFuture<>();
+        CompletableFuture<ServerFrame.Reply> reply = new CompletableFuture<>();
+        lastFanOut = queued;
+        String sender = user;
+        Thread.ofVirtual().name(remote + "-group-send").start(() -> {
+            previous.join(); // completed normally, always: see the finally below
+            try {
+                services.router().send(sender, s).whenComplete((r, e) -> reply.complete(
+                        e == null ? r : new ServerFrame.Error(s.id(), ErrorCode.INTERNAL, "the message could not be sent")));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "group send failed", e);
+                reply.complete(new ServerFrame.Error(s.id(), ErrorCode.INTERNAL, "the message could not be sent"));
+            } finally {
+                queued.complete(null);
+            }
+        });
+        return reply;
     }
 
     /** Watches a user, within {@code max_subscriptions} per connection; the ok and the first notice come from the watch. */

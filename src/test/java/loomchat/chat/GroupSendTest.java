@@ -175,4 +175,52 @@ class GroupSendTest extends ServerTest {
             }
         }
     }
+
+    @Test
+    void aGroupMessageWaitingForRoomDoesNotStopItsSenderFromBeingRead() throws Exception {
+        // given one commit lane with room for 16 items, held up to 30 s for their ack, and a group
+        // of alice and eight members
+        try (TestServer small = TestServer.start(java.util.Map.of("commit_lanes", 1, "commit_queue_capacity", 16,
+                "ack_grace", "30s"))) {
+            List<Wire> members = new java.util.ArrayList<>();
+            for (int i = 1; i <= 8; i++) members.add(small.userOnline("m" + i));
+            try (Wire bob = small.userOnline("bob"); Wire alice = small.userOnline("alice")) {
+                // (everyone acks the group's creation event, so that it holds no room)
+                alice.send("{'type':'group_create','id':'c','name':'crag','members':['m1','m2','m3','m4','m5','m6','m7','m8']}");
+                for (Wire m : members) m.ack(m.next("group").path("seq").asLong());
+                String group = null;
+                boolean eventAcked = false;
+                while (group == null || !eventAcked) {
+                    JsonNode f = alice.next();
+                    if (f.path("type").asText().equals("group")) {
+                        alice.ack(f.path("seq").asLong());
+                        eventAcked = true;
+                    } else if (f.path("id").asText().equals("c")) {
+                        group = f.path("group").asText();
+                    }
+                }
+                // and ten messages from bob that alice has received but not acked: 10 of the 16 taken
+                long lastSeq = 0;
+                for (int i = 1; i <= 10; i++) bob.send("{'type':'send','id':'b" + i + "','to':'alice','body':'" + i + "'}");
+                for (int i = 1; i <= 10; i++) lastSeq = alice.next("msg").path("seq").asLong();
+
+                // when alice sends the group a message, which must wait for room for its 8 items,
+                // and then acks bob's messages
+                alice.send("{'type':'send','id':'g1','group':'" + group + "','body':'on belay'}");
+                alice.ack(lastSeq);
+
+                // then her ack is read while the message waits, it frees the room, and the message
+                // goes out (were the ack left unread, the message would wait in vain and be refused)
+                for (Wire m : members) {
+                    JsonNode msg = m.next("msg");
+                    assertEquals("on belay", msg.path("body").asText());
+                    m.ack(msg.path("seq").asLong());
+                }
+                JsonNode ok = alice.reply("g1");
+                assertEquals("ok", ok.path("type").asText(), ok::toString);
+            } finally {
+                for (Wire m : members) m.close();
+            }
+        }
+    }
 }
