@@ -417,23 +417,20 @@ public final class ChatStore {
      * retry is answered at once, and the future is garbage before it can age.
      */
     public void settleSend(String sender, String requestId, SentMessage sent) {
-        Partition p = part(sender);
-        p.lock.lock();
-        try {
-            UserState st = p.users.get(sender);
-            if (st != null) st.sendKeys().settle(requestId, sent);
-        } finally {
-            p.lock.unlock();
-        }
+        withSendKeys(sender, keys -> keys.settle(requestId, sent));
     }
 
     /** Forgets a send that failed, so that a retry with the same id is tried afresh. */
     public void forgetSend(String sender, String requestId, SentMessage sent) {
+        withSendKeys(sender, keys -> keys.remove(requestId, sent));
+    }
+
+    private void withSendKeys(String sender, java.util.function.Consumer<SendKeys> action) {
         Partition p = part(sender);
         p.lock.lock();
         try {
             UserState st = p.users.get(sender);
-            if (st != null) st.sendKeys().remove(requestId, sent);
+            if (st != null) action.accept(st.sendKeys());
         } finally {
             p.lock.unlock();
         }

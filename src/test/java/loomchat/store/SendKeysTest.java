@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -54,7 +55,7 @@ class SendKeysTest {
         keys.settle("r1", first);
         // then a retry's future is already complete, and the first's is no longer held
         assertTrue(keys.get("r1", 1000, DAY).durable().isDone());
-        assertTrue(!first.durable().isDone());
+        assertFalse(first.durable().isDone());
     }
 
     @Test
