@@ -36,7 +36,6 @@ final class Report {
         return this;
     }
 
-    /** Adds the server's CPU time over the run and its peak RSS, when it can be watched. */
     /**
      * Adds the server's write-back over a run, from its {@code /metrics} before and after: inbox
      * items written to disk and items skipped because their ack came first (nothing if the
@@ -52,6 +51,7 @@ final class Report {
         return this;
     }
 
+    /** Adds the server's CPU time over the run and its peak RSS, when it can be watched. */
     Report server(ServerProbe probe, double cpuBefore) {
         if (probe == null) return this;
         put("server_cpu_s", round(probe.cpuSeconds() - cpuBefore, 2));

@@ -193,7 +193,7 @@ public final class Router {
     }
 
     /** The error frame for a failed send: a refusal as itself, anything else as {@code internal}. */
-    static ServerFrame.Error errorReply(String requestId, Throwable error) {
+    public static ServerFrame.Error errorReply(String requestId, Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof ProtocolException p) {
             return new ServerFrame.Error(requestId, p.code(), p.getMessage());

@@ -180,7 +180,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         final Thread thread;
         /** Set while the writer sleeps with every queue empty: the next offer wakes it. */
         volatile boolean idle;
-        /** When {@link #sweepAcked} last ran: at most once a tick, since it reads the whole queue. */
+        /** When {@link #dropAcked} last read the whole held queue: at most once a tick. */
         private long lastSweep;
 
         Lane(int index, int capacity) {
@@ -202,13 +202,11 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         public void run() {
             List<Commit> batch = new ArrayList<>();
             while (true) {
-                dropAcked(held);
-                dropAcked(prompt);
+                boolean roomShort = room.availablePermits() < capacity / 4 && System.nanoTime() - lastSweep >= tickNanos;
+                dropAcked(held, roomShort);
+                if (roomShort) lastSweep = System.nanoTime();
+                dropAcked(prompt, false);
                 dropSuperseded(lastSeen);
-                if (room.availablePermits() < capacity / 4 && System.nanoTime() - lastSweep >= tickNanos) {
-                    sweepAcked(held);
-                    lastSweep = System.nanoTime();
-                }
                 long due = Long.MAX_VALUE;
                 for (Queue<Queued> q : queues) {
                     Queued head = q.peek();
@@ -238,36 +236,23 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         }
 
         /**
-         * Takes the acknowledged items off the front of a queue: they are skipped without a
-         * transaction, and their room is free at once rather than at the end of their wait.
+         * Takes the acknowledged items off a queue: they are skipped without a transaction, and
+         * their room is free at once rather than at the end of their wait. Normally only the
+         * front of the queue, up to the first item still waiting; with {@code wholeQueue}, when
+         * room runs short, every acknowledged item in it. One item that stays unacknowledged for
+         * its full {@code ack_grace} (a group sender's own receipts, a thousand per message, are
+         * the usual case) would otherwise keep the room of every acknowledged item queued behind
+         * it until its wait ends: a 1,024-member group then waited up to a second for room at each
+         * stall (p99 870 ms). The whole pass is made only when room is short.
          */
-        private void dropAcked(Queue<Queued> queue) {
-            int n = 0;
-            Queued q;
-            while ((q = queue.peek()) != null && q.op() instanceof Commit.WriteItem w && w.entry().acked()) {
-                queue.poll(); // this thread is the queue's only consumer; the ack made the item safe
-                n++;
-            }
-            if (n > 0) {
-                room.release(n);
-                metrics.itemsSkipped.add(n);
-            }
-        }
-
-        /**
-         * Takes the acknowledged items out of the whole queue, not only its front: called when
-         * room runs short. One item that stays unacknowledged for its full {@code ack_grace} (a
-         * group sender's own receipts, a thousand per message, are the usual case) would
-         * otherwise keep the room of every acknowledged item queued behind it until its wait ends.
-         * A 1,024-member group then waited up to a second for room at each stall (p99 870 ms).
-         * The scan costs a pass over the queue, so it is made only when room is short.
-         */
-        private void sweepAcked(Queue<Queued> queue) {
+        private void dropAcked(Queue<Queued> queue, boolean wholeQueue) {
             int n = 0;
             for (Iterator<Queued> it = queue.iterator(); it.hasNext(); ) {
                 if (it.next().op() instanceof Commit.WriteItem w && w.entry().acked()) {
                     it.remove(); // the lane is the only consumer; producers only add at the tail
                     n++;
+                } else if (!wholeQueue) {
+                    break;
                 }
             }
             if (n > 0) {

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import loomchat.chat.Authenticator;
+import loomchat.chat.Router;
 import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ClientFrame.*;
 import loomchat.protocol.ErrorCode;
@@ -239,11 +240,11 @@ final class Connection implements Runnable {
         Thread.ofVirtual().name(remote + "-group-send").start(() -> {
             previous.join(); // completed normally, always: see the finally below
             try {
-                services.router().send(sender, s).whenComplete((r, e) -> reply.complete(
-                        e == null ? r : new ServerFrame.Error(s.id(), ErrorCode.INTERNAL, "the message could not be sent")));
+                services.router().send(sender, s)
+                        .whenComplete((r, e) -> reply.complete(e == null ? r : Router.errorReply(s.id(), e)));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "group send failed", e);
-                reply.complete(new ServerFrame.Error(s.id(), ErrorCode.INTERNAL, "the message could not be sent"));
+                reply.complete(Router.errorReply(s.id(), e));
             } finally {
                 queued.complete(null);
             }
