@@ -53,6 +53,13 @@ public final class Metrics {
         gauges.put(name, value);
     }
 
+    /** A gauge's value now; fails if no gauge has that name. */
+    public long gaugeValue(String name) {
+        LongSupplier value = gauges.get(name);
+        if (value == null) throw new IllegalArgumentException("no gauge named " + name);
+        return value.getAsLong();
+    }
+
     /** All metrics in the Prometheus text exposition format (version 0.0.4). */
     public String render() {
         StringBuilder b = new StringBuilder(4096);
