@@ -52,8 +52,9 @@ final class GroupFanout {
                 }
                 if (opt.warmup() > 0) round(progress, "warm-up", Math.min(opt.warmup(), opt.messages()), sender, group, receivers);
                 Map<String, Double> metricsBefore = ServerMetrics.scrape(bench.target());
-                double cpuBefore = bench.probe() == null ? 0 : bench.probe().cpuSeconds();
+                CpuSample cpuBefore = CpuSample.take(bench.probe());
                 double seconds = round(progress, "measure", opt.messages(), sender, group, receivers);
+                CpuSample cpuAfter = CpuSample.take(bench.probe());
                 // Settled: the sender's last receipts are acked (or written) after its last ok.
                 Map<String, Double> metricsAfter = ServerMetrics.scrapeSettled(bench.target(), Duration.ofSeconds(5));
                 Delivery d = delivery;
@@ -70,7 +71,7 @@ final class GroupFanout {
                         .put("out_of_order", d.outOfOrder.sum());
                 report.latency("send_to_receive", d.latency.snapshot());
                 report.writeBack(metricsBefore, metricsAfter);
-                report.server(bench.probe(), cpuBefore);
+                report.cpu(bench.probe(), cpuBefore, cpuAfter);
             } finally {
                 Fleet.closeAll(clients);
             }

@@ -34,7 +34,7 @@ final class Idle {
             bench.tokens().ensure(bench.target(), names, bench.concurrency());
             boolean gcBefore = probe != null && probe.gcUntilSettled();
             long rssBefore = probe == null ? 0 : probe.rssKiB();
-            double cpuBefore = probe == null ? 0 : probe.cpuSeconds();
+            CpuSample cpuBefore = CpuSample.take(probe);
 
             progress.show("connect", opened::sum, "logged in", login, errors::sum);
             long start = System.nanoTime();
@@ -60,7 +60,7 @@ final class Idle {
                         .put("server_rss_per_connection_kib",
                                 Report.round((rssAfter - rssBefore) / (double) Math.max(1, opened.sum()), 2));
             }
-            report.server(probe, cpuBefore);
+            report.cpu(probe, cpuBefore, CpuSample.take(probe));
             if (bench.tokens().passwordLogins() > 0) {
                 report.put("note", bench.tokens().registered() + " accounts registered, "
                         + bench.tokens().passwordLogins() + " password logins before the run");

@@ -56,7 +56,7 @@ final class Reconnect {
             // (the measured p99 was that pause). A full collection now empties its young generation;
             // scripts/bench gives the generator a young generation larger than one flap allocates.
             System.gc();
-            double cpuBefore = bench.probe() == null ? 0 : bench.probe().cpuSeconds();
+            CpuSample cpuBefore = CpuSample.take(bench.probe());
 
             LongAdder back = new LongAdder();
             Latency login = new Latency();
@@ -68,7 +68,7 @@ final class Reconnect {
                     .put("drop_s", Report.round(flap.dropSeconds(), 3))
                     .put("logins_per_s", Report.round(back.sum() / flap.allBackSeconds(), 0));
             report.latency("reconnect_login", login.snapshot());
-            report.server(bench.probe(), cpuBefore);
+            report.cpu(bench.probe(), cpuBefore, CpuSample.take(bench.probe()));
             Fleet.closeAll(flap.clients());
         }
         return report;

@@ -56,8 +56,9 @@ final class Relay {
                 round(progress, "warm-up", Math.min(opt.warmup(), opt.messages()), senders, receiverNames, 0);
             }
             Map<String, Double> metricsBefore = ServerMetrics.scrape(bench.target());
-            double cpuBefore = bench.probe() == null ? 0 : bench.probe().cpuSeconds();
+            CpuSample cpuBefore = CpuSample.take(bench.probe());
             Result r = round(progress, "measure", opt.messages(), senders, receiverNames, opt.rate());
+            CpuSample cpuAfter = CpuSample.take(bench.probe());
             Map<String, Double> metricsAfter = ServerMetrics.scrapeSettled(bench.target(), Duration.ofSeconds(5));
             Fleet.closeAll(senders);
             Fleet.closeAll(receivers);
@@ -83,7 +84,7 @@ final class Relay {
             // schedule shows up in them: this says how much of them is the generator's own delay.
             if (opt.rate() > 0) report.latency("generator_lateness", r.sending.lateness.snapshot());
             report.writeBack(metricsBefore, metricsAfter);
-            report.server(bench.probe(), cpuBefore);
+            report.cpu(bench.probe(), cpuBefore, cpuAfter);
             if (bench.tokens().passwordLogins() > 0) {
                 report.put("note", bench.tokens().registered() + " accounts registered, "
                         + bench.tokens().passwordLogins() + " password logins before the run");

@@ -8,10 +8,11 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -335,7 +336,7 @@ public final class FrameCodec {
 
     /** One frame as a line of UTF-8 JSON ending in {@code \n}. */
     public byte[] encode(Frame frame) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        LineBytes out = new LineBytes();
         try (JsonGenerator g = factory.createGenerator(out)) {
             g.writeStartObject();
             writeFields(g, frame);
@@ -343,8 +344,43 @@ public final class FrameCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array does not fail
         }
-        out.write('\n');
-        return out.toByteArray();
+        return out.line();
+    }
+
+    /**
+     * Collects a frame's bytes and its newline in one array. The generator fills its own pooled
+     * buffer and hands it over in a single write when it closes, for any frame shorter than that
+     * buffer, so a frame costs one array of exactly its size. A {@code ByteArrayOutputStream}
+     * grew by doubling and copied once more at the end: about 1 KB of garbage for a pushed
+     * message, each of which the young collector then had to sweep.
+     */
+    private static final class LineBytes extends OutputStream {
+        private byte[] bytes = new byte[0];
+        private int size;
+
+        @Override
+        public void write(int b) {
+            room(1);
+            bytes[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            room(len);
+            System.arraycopy(b, off, bytes, size, len);
+            size += len;
+        }
+
+        /** Makes room for {@code n} more bytes and the newline. */
+        private void room(int n) {
+            if (size + n + 1 > bytes.length) bytes = Arrays.copyOf(bytes, Math.max(size + n + 1, 2 * bytes.length));
+        }
+
+        byte[] line() {
+            room(0);
+            bytes[size] = '\n';
+            return size + 1 == bytes.length ? bytes : Arrays.copyOf(bytes, size + 1);
+        }
     }
 
     private static void writeFields(JsonGenerator g, Frame frame) throws IOException {

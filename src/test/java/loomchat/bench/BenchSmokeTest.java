@@ -102,6 +102,17 @@ class BenchSmokeTest {
     }
 
     @Test
+    void openLoopReportsTheMachinesShareOfCpu() throws Exception {
+        // when a short open-loop relay runs
+        Report r = new Relay(bench, new Workloads.RelayOptions(2, 10, 64, 4, 200, 0, Duration.ofSeconds(20))).run();
+
+        // then it says how busy the machine was, and what the generator itself used
+        double busy = (double) r.get("machine_busy_pct");
+        assertTrue(busy >= 0 && busy <= 100, "machine_busy_pct " + busy);
+        assertTrue((double) r.get("generator_cpu_s") >= 0);
+    }
+
+    @Test
     void stampRoundTripsThroughABody() {
         String body = Stamp.body("run1-measure", 7, 42, 123456789L, 100);
 

@@ -140,6 +140,17 @@ class FrameCodecTest {
     }
 
     @Test
+    void aMessageLongerThanTheEncodersBufferIsStillOneWholeLine() throws ProtocolException {
+        // given a body of 60,000 characters, several times the generator's 8,000-byte buffer
+        Msg m = new Msg(7, "m-2", "alice", "bob", null, "0123456789".repeat(6_000), null, 1700000000000L);
+
+        byte[] line = codec.encode(m);
+
+        assertEquals('\n', line[line.length - 1]);
+        assertEquals(m, codec.decodeServer(line, 0, line.length - 1));
+    }
+
+    @Test
     void errorsWithoutARequestCarryNoId() {
         String json = new String(codec.encode(new ServerFrame.Error(null, ErrorCode.SESSION_REPLACED, null)),
                 StandardCharsets.UTF_8);
