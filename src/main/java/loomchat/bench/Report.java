@@ -56,13 +56,15 @@ final class Report {
      * (as a share of all its cores), and the server's peak RSS when it can be watched.
      */
     Report cpu(ServerProbe probe, CpuSample before, CpuSample after) {
-        if (probe != null) put("server_cpu_s", round(after.serverSeconds() - before.serverSeconds(), 2));
+        if (probe != null) {
+            put("server_cpu_s", round(after.serverSeconds() - before.serverSeconds(), 2));
+            put("server_peak_rss_mib", round(probe.peakRssKiB() / 1024.0, 1));
+        }
         put("generator_cpu_s", round(after.generatorSeconds() - before.generatorSeconds(), 2));
         long ticks = after.machineTicks() - before.machineTicks();
         if (before.machineTicks() >= 0 && ticks > 0) {
             put("machine_busy_pct", round(100.0 * (after.machineBusyTicks() - before.machineBusyTicks()) / ticks, 1));
         }
-        if (probe != null) put("server_peak_rss_mib", round(probe.peakRssKiB() / 1024.0, 1));
         return this;
     }
 
