@@ -41,7 +41,7 @@ final class Report {
      * items written to disk and items skipped because their ack came first (nothing if the
      * server exposes neither).
      */
-    Report writeBack(java.util.Map<String, Double> before, java.util.Map<String, Double> after) {
+    Report writeBack(Map<String, Double> before, Map<String, Double> after) {
         long written = ServerMetrics.delta(before, after, "loomchat_inbox_items_written_total");
         long skipped = ServerMetrics.delta(before, after, "loomchat_inbox_items_skipped_total");
         if (written + skipped > 0) {

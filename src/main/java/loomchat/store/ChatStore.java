@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import loomchat.protocol.ErrorCode;
 import loomchat.protocol.ProtocolException;
@@ -425,7 +426,7 @@ public final class ChatStore {
         withSendKeys(sender, keys -> keys.remove(requestId, sent));
     }
 
-    private void withSendKeys(String sender, java.util.function.Consumer<SendKeys> action) {
+    private void withSendKeys(String sender, Consumer<SendKeys> action) {
         Partition p = part(sender);
         p.lock.lock();
         try {

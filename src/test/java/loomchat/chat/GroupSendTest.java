@@ -185,7 +185,8 @@ class GroupSendTest extends ServerTest {
             List<Wire> members = new java.util.ArrayList<>();
             for (int i = 1; i <= 8; i++) members.add(small.userOnline("m" + i));
             try (Wire bob = small.userOnline("bob"); Wire alice = small.userOnline("alice")) {
-                // (everyone acks the group's creation event, so that it holds no room)
+                // (everyone acks the group's creation event, so that it holds no room; not create():
+                // with ack_grace 30 s the ok waits for those acks, so they must come before it)
                 alice.send("{'type':'group_create','id':'c','name':'crag','members':['m1','m2','m3','m4','m5','m6','m7','m8']}");
                 for (Wire m : members) m.ack(m.next("group").path("seq").asLong());
                 String group = null;
