@@ -83,7 +83,7 @@ final class Connection implements Runnable {
         } finally {
             if (outbox != null) outbox.close();
             if (watching != null) services.presence().unsubscribeAll(watching, outbox);
-            if (user != null) services.sessionEnded(user, outbox);
+            endSession();
             services.connectionClosed(this);
             services.metrics().connectionsClosed.increment();
         }
@@ -115,6 +115,13 @@ final class Connection implements Runnable {
         }
         close();
         return true;
+    }
+
+    /** Takes the user's session off this connection, once: at logout, or when the connection ends. */
+    private void endSession() {
+        if (user == null) return;
+        services.sessionEnded(user, outbox);
+        user = null;
     }
 
     /** Closes the socket from outside (shutdown); the read loop ends with an exception. */
@@ -180,6 +187,9 @@ final class Connection implements Runnable {
             case ClientFrame f when user == null -> throw notAuthenticated(null);
             case Logout l -> {
                 services.auth().revoke(l.id(), tokenHash);
+                // Offline before the ok: once the client has its answer (or sees the close that
+                // follows it), its watchers and any new connection see it gone, not still online.
+                endSession();
                 reply(new ServerFrame.Ok(l.id()));
                 outbox.finish();
             }
