@@ -1,12 +1,16 @@
 package loomchat.bench;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import loomchat.client.ChatClient;
+import loomchat.client.ChatException;
+import loomchat.client.ClientLoop;
 
 /**
  * {@code relay}: pairs of users, each sender sending a stream of messages to its receiver, who
@@ -36,37 +40,37 @@ final class Relay {
         List<String> receiverNames = Fleet.names("bench-r", opt.pairs());
         LongAdder opened = new LongAdder();
         LongAdder connectErrors = new LongAdder();
-        ChatClient[] receivers;
-        ChatClient[] senders;
+        boolean onLoop = opt.rate() > 0 && !opt.clientThreads();
         try (Progress progress = new Progress(bench.progressOut(), report.get("workload").toString())) {
             progress.show("accounts", bench.tokens()::registered, "registered", null, () -> 0);
             bench.tokens().ensure(bench.target(), concat(senderNames, receiverNames), bench.concurrency());
             progress.show("connect", opened::sum, "logged in", null, connectErrors::sum);
-            receivers = Fleet.open(bench, receiverNames, 0, r -> c -> c.onItem(item -> {
-                Delivery d = delivery;
-                if (d != null) d.received(r, r, item);
-            }), null, opened, connectErrors);
-            senders = Fleet.open(bench, senderNames, opt.pairs(), s -> c -> { }, null, opened, connectErrors);
+            Pairs pairs = onLoop ? onLoop(senderNames, receiverNames, opened, connectErrors)
+                    : onClients(senderNames, receiverNames, opened, connectErrors);
             if (connectErrors.sum() > 0) {
-                Fleet.closeAll(receivers);
-                Fleet.closeAll(senders);
+                pairs.close();
                 return report.put("error", connectErrors.sum() + " clients could not connect and log in");
             }
             if (opt.warmup() > 0) {
-                round(progress, "warm-up", Math.min(opt.warmup(), opt.messages()), senders, receiverNames, 0);
+                // The open loop warms up at its own rate: a closed-loop warm-up would train the JIT
+                // on another pattern, and ask more of one selector thread than the measurement does.
+                round(progress, "warm-up", Math.min(opt.warmup(), opt.messages()), pairs, receiverNames, opt.rate());
             }
             Map<String, Double> metricsBefore = ServerMetrics.scrape(bench.target());
             CpuSample cpuBefore = CpuSample.take(bench.probe());
-            Result r = round(progress, "measure", opt.messages(), senders, receiverNames, opt.rate());
+            Result r = round(progress, "measure", opt.messages(), pairs, receiverNames, opt.rate());
             CpuSample cpuAfter = CpuSample.take(bench.probe());
             Map<String, Double> metricsAfter = ServerMetrics.scrapeSettled(bench.target(), Duration.ofSeconds(5));
-            Fleet.closeAll(senders);
-            Fleet.closeAll(receivers);
+            pairs.close();
 
             report.put("pairs", opt.pairs()).put("connections", 2 * opt.pairs())
                     .put("messages_per_sender", opt.messages()).put("body_bytes", opt.bytes());
-            if (opt.rate() > 0) report.put("target_rate_per_s", opt.rate());
-            else report.put("window", opt.window());
+            if (opt.rate() > 0) {
+                report.put("target_rate_per_s", opt.rate())
+                        .put("client", onLoop ? "one selector thread" : "a ChatClient and virtual thread each");
+            } else {
+                report.put("window", opt.window());
+            }
             Delivery d = r.delivery;
             long expected = (long) opt.pairs() * opt.messages();
             report.put("delivered", d.delivered.sum())
@@ -97,12 +101,12 @@ final class Relay {
     private record Result(Delivery delivery, Sending sending, double seconds) {
     }
 
-    private Result round(Progress progress, String phase, int messages, ChatClient[] senders,
+    private Result round(Progress progress, String phase, int messages, Pairs pairs,
                          List<String> receiverNames, double rate) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(2 * opt.pairs());
         Delivery d = new Delivery(runId + "-" + phase, messages, opt.pairs(), done);
         Sending sending = new Sending(d.tag, opt.pairs(), messages, opt.bytes(),
-                (s, body) -> senders[s].send(receiverNames.get(s), body), done);
+                (s, body) -> pairs.send(s, receiverNames.get(s), body), done);
         delivery = d;
         progress.show(phase, d.delivered::sum, "msgs", d.latency, () -> sending.errors.sum() + d.duplicates.sum()
                 + d.outOfOrder.sum());
@@ -117,6 +121,73 @@ final class Relay {
                     + "; reporting what arrived");
         }
         return new Result(d, sending, seconds);
+    }
+
+    /** The pairs' connections: how sender {@code s} sends. Items reach {@link #delivery} from either kind. */
+    private interface Pairs {
+        CompletableFuture<?> send(int s, String to, String body);
+
+        void close() throws InterruptedException;
+    }
+
+    /** A {@link ChatClient}, with its reader thread, per connection: the closed loop, and the open loop with --client-threads. */
+    private Pairs onClients(List<String> senderNames, List<String> receiverNames, LongAdder opened,
+                            LongAdder connectErrors) throws InterruptedException {
+        ChatClient[] receivers = Fleet.open(bench, receiverNames, 0, r -> c -> c.onItem(item -> {
+            Delivery d = delivery;
+            if (d != null) d.received(r, r, item);
+        }), null, opened, connectErrors);
+        ChatClient[] senders = Fleet.open(bench, senderNames, opt.pairs(), s -> c -> { }, null, opened, connectErrors);
+        return new Pairs() {
+            @Override
+            public CompletableFuture<?> send(int s, String to, String body) {
+                return senders[s].send(to, body);
+            }
+
+            @Override
+            public void close() throws InterruptedException {
+                Fleet.closeAll(senders);
+                Fleet.closeAll(receivers);
+            }
+        };
+    }
+
+    /**
+     * Every connection on one {@link ClientLoop}: the open loop's default. Receivers are
+     * connections 0 to pairs - 1, senders the next pairs; they log in one after the other.
+     */
+    private Pairs onLoop(List<String> senderNames, List<String> receiverNames, LongAdder opened,
+                         LongAdder connectErrors) throws IOException {
+        int n = opt.pairs();
+        // Numbers follow the order of the connects, and any failed login ends the run, so
+        // receiver r is connection r.
+        ClientLoop loop = new ClientLoop("bench-loop", (connection, item) -> {
+            Delivery d = delivery;
+            if (d != null && connection < n) d.received(connection, connection, item);
+        });
+        List<String> all = concat(receiverNames, senderNames);
+        int[] numbers = new int[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            String user = all.get(i);
+            try {
+                numbers[i] = bench.target().connect(loop, i, user, bench.tokens().token(user));
+                opened.increment();
+            } catch (IOException | ChatException e) {
+                connectErrors.increment();
+                if (connectErrors.sum() <= 3) bench.progressOut().println("connect/login of " + user + " failed: " + e);
+            }
+        }
+        return new Pairs() {
+            @Override
+            public CompletableFuture<?> send(int s, String to, String body) {
+                return loop.send(numbers[n + s], to, body);
+            }
+
+            @Override
+            public void close() {
+                loop.close();
+            }
+        };
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

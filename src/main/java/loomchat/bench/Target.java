@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import loomchat.client.ChatClient;
+import loomchat.client.ClientLoop;
 
 /**
  * The server under load: its chat and HTTP ports, and the local addresses connections come from.
@@ -31,7 +32,15 @@ record Target(String host, int port, int httpPort, List<InetAddress> sources, Du
 
     /** Connects the {@code n}-th client of a workload (the number picks its source address). */
     ChatClient connect(int n) throws IOException {
-        InetAddress source = sources.isEmpty() ? null : sources.get(Math.floorMod(n, sources.size()));
-        return ChatClient.connect(host, port, null, connectTimeout, source);
+        return ChatClient.connect(host, port, null, connectTimeout, source(n));
+    }
+
+    /** Connects the {@code n}-th client of a workload on {@code loop}, logged in by token; returns its number there. */
+    int connect(ClientLoop loop, int n, String user, String token) throws IOException {
+        return loop.connect(host, port, source(n), user, token, connectTimeout);
+    }
+
+    private InetAddress source(int n) {
+        return sources.isEmpty() ? null : sources.get(Math.floorMod(n, sources.size()));
     }
 }

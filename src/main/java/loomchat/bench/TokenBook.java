@@ -45,6 +45,11 @@ final class TokenBook {
         }
     }
 
+    /** The login token of {@code user}, or null if it has none yet ({@link #ensure} gives it one). */
+    String token(String user) {
+        return tokens.get(user);
+    }
+
     /** Accounts this run had to create. */
     long registered() {
         return registered.get();

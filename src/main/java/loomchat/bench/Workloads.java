@@ -17,7 +17,7 @@ public final class Workloads {
 
     /** {@code relay}: {@code rate} 0 means closed loop with {@code window} unanswered sends per sender. */
     public record RelayOptions(int pairs, int messages, int bytes, int window, double rate, int warmup,
-                               Duration timeout) {
+                               Duration timeout, boolean clientThreads) {
     }
 
     /** {@code group}: one sender, {@code members} members including it. */

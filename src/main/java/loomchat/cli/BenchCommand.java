@@ -85,12 +85,16 @@ public final class BenchCommand implements Runnable {
         @Option(names = "--timeout", defaultValue = "120", description = "Give up on a round after this many seconds (default: ${DEFAULT-VALUE}).")
         int timeout;
 
+        @Option(names = "--client-threads", description = "Open loop: drive each connection with a ChatClient and its "
+                + "virtual thread, as the closed loop does, instead of all of them from one selector thread.")
+        boolean clientThreads;
+
         @Override
         public Integer call() throws Exception {
             int m = messages != null ? messages
                     : rate != null ? (int) Math.max(1, Math.round(rate * duration / pairs)) : 1000;
             return Workloads.relay(common.settings(), new loomchat.bench.Workloads.RelayOptions(pairs, m, bytes, window,
-                    rate == null ? 0 : rate, warmup, Duration.ofSeconds(timeout)));
+                    rate == null ? 0 : rate, warmup, Duration.ofSeconds(timeout), clientThreads));
         }
     }
 

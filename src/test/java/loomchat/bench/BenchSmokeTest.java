@@ -37,7 +37,7 @@ class BenchSmokeTest {
     @Test
     void relayDeliversEveryMessageOnceInOrder() throws Exception {
         // given 3 pairs, each sender sending 20 messages with a window of 4
-        Report r = new Relay(bench, new Workloads.RelayOptions(3, 20, 100, 4, 0, 5, Duration.ofSeconds(20))).run();
+        Report r = new Relay(bench, new Workloads.RelayOptions(3, 20, 100, 4, 0, 5, Duration.ofSeconds(20), false)).run();
 
         // then all 60 arrived, verified, with latencies and the server's write-back counters
         assertNull(r.get("error"));
@@ -50,15 +50,27 @@ class BenchSmokeTest {
 
     @Test
     void openLoopRelaySendsOnSchedule() throws Exception {
-        // given 2 pairs at 200 msgs/s in total, 10 messages each
+        // given 2 pairs at 200 msgs/s in total, 10 messages each, all on one selector thread
         long start = System.nanoTime();
-        Report r = new Relay(bench, new Workloads.RelayOptions(2, 10, 64, 4, 200, 0, Duration.ofSeconds(20))).run();
+        Report r = new Relay(bench, new Workloads.RelayOptions(2, 10, 64, 4, 200, 0, Duration.ofSeconds(20), false)).run();
 
         // then all 20 arrived, and the schedule (10 sends 10 ms apart per sender) was kept
+        assertEquals("one selector thread", r.get("client"));
         assertEquals(true, r.get("exactly_once_in_order"));
         assertEquals(20L, r.get("delivered"));
         assertTrue((double) r.get("elapsed_s") >= 0.09, "open loop waits for each send's scheduled time");
         assertTrue(System.nanoTime() - start > 90_000_000L);
+    }
+
+    @Test
+    void openLoopOnClientThreadsDeliversEveryMessageOnceInOrder() throws Exception {
+        // given 2 pairs at 200 msgs/s, each connection a ChatClient with its own thread, after a warm-up
+        Report r = new Relay(bench, new Workloads.RelayOptions(2, 10, 64, 4, 200, 5, Duration.ofSeconds(20), true)).run();
+
+        // then all 20 of the measured round arrived, verified
+        assertEquals("a ChatClient and virtual thread each", r.get("client"));
+        assertEquals(true, r.get("exactly_once_in_order"));
+        assertEquals(20L, r.get("delivered"));
     }
 
     @Test
@@ -104,7 +116,7 @@ class BenchSmokeTest {
     @Test
     void openLoopReportsTheMachinesShareOfCpu() throws Exception {
         // when a short open-loop relay runs
-        Report r = new Relay(bench, new Workloads.RelayOptions(2, 10, 64, 4, 200, 0, Duration.ofSeconds(20))).run();
+        Report r = new Relay(bench, new Workloads.RelayOptions(2, 10, 64, 4, 200, 0, Duration.ofSeconds(20), false)).run();
 
         // then it says how busy the machine was, and what the generator itself used
         double busy = (double) r.get("machine_busy_pct");
