@@ -64,6 +64,26 @@ class ClientLoopTest extends ServerTest {
     }
 
     @Test
+    void aMessageLongerThanTheReadBufferArrivesWhole() throws Exception {
+        // given alice and bob on one loop, whose read buffers start at 4 KiB
+        server.register("alice", "bob");
+        String aliceToken = tokenOf("alice");
+        String bobToken = tokenOf("bob");
+        try (ClientLoop loop = new ClientLoop("test-loop", (c, item) -> received.add(new Received(c, item)))) {
+            int alice = loop.connect("127.0.0.1", server.port(), null, "alice", aliceToken, TIMEOUT);
+            loop.connect("127.0.0.1", server.port(), null, "bob", bobToken, TIMEOUT);
+
+            // when alice sends a 20,000-character body, which reaches bob over several reads
+            String body = "0123456789".repeat(2_000);
+            loop.send(alice, "bob", body).get(5, TimeUnit.SECONDS);
+
+            // then bob's msg carries it whole
+            ServerFrame.Msg m = assertInstanceOf(ServerFrame.Msg.class, nextItem().item());
+            assertEquals(body, m.body());
+        }
+    }
+
+    @Test
     void aSendTheServerRefusesFailsItsFutureWithTheServersCode() throws Exception {
         // given alice on a loop
         server.register("alice");
