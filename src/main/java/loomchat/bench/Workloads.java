@@ -15,7 +15,11 @@ public final class Workloads {
                            int sourceAddresses, int concurrency, Duration connectTimeout) {
     }
 
-    /** {@code relay}: {@code rate} 0 means closed loop with {@code window} unanswered sends per sender. */
+    /**
+     * {@code relay}: {@code rate} 0 means closed loop with {@code window} unanswered sends per sender;
+     * {@code clientThreads} runs an open loop on a {@code ChatClient} per connection rather than one
+     * {@code ClientLoop}.
+     */
     public record RelayOptions(int pairs, int messages, int bytes, int window, double rate, int warmup,
                                Duration timeout, boolean clientThreads) {
     }

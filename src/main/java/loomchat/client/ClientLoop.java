@@ -52,7 +52,10 @@ import loomchat.protocol.ServerFrame.Reply;
  *
  * <p>It does less than {@link ChatClient} on purpose: plain TCP only, token logins only, inbox
  * items and replies only (other frames are ignored), no reconnect. A connection the server
- * closes fails its pending requests; the others go on.
+ * closes fails its pending requests; the others go on. Writes wait while a socket's send buffer
+ * is full, so a server that stops reading one connection stalls its senders and, for its acks,
+ * the loop: right for a load generator, which should not outrun the server, wrong for a phone.
+ * Requests in flight are bounded only by the caller, as the benchmark's schedule bounds them.
  */
 public final class ClientLoop implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ClientLoop.class.getName());
