@@ -1,5 +1,7 @@
 package loomchat.store;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -10,25 +12,37 @@ import java.util.concurrent.CompletableFuture;
  * <p>Laid out for the garbage collector. Every send adds a key that outlives many young
  * collections, and each collection copies what survives. Held in a {@code LinkedHashMap} a key
  * was eight objects (entry, record, future, two strings and their arrays), and copying them set
- * the length of the server's young pauses under load (30-98 ms at 20,000 msgs/s). Here a
- * key is one string, the request id and the message id joined, in a ring of slots whose other
- * fields are primitive arrays; a hash index of ints finds it. The send's future is held only
- * until the send is settled ({@link #settle}), since a settled send answers a retry at once.
+ * the length of the server's young pauses under load (30-98 ms at 20,000 msgs/s). Then a key
+ * became one string in a ring of slots (6-9 ms pauses, most of it those strings ageing in
+ * survivor space). Now a key is no object at all: the request id and the message id are UTF-8
+ * bytes in one arena per sender, filled in the ring's order, and every other field is a primitive
+ * array; a hash index of ints finds a key. The send's future is held only until the send is
+ * settled ({@link #settle}), since a settled send answers a retry at once.
  */
 final class SendKeys {
     private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
     private static final int FIRST_CAPACITY = 8;
+    /** Arena bytes per slot to begin with: a request id of about 20 characters and a message id of about 60. */
+    private static final int FIRST_BYTES_PER_SLOT = 96;
 
     // The ring: slot (head + i) % capacity is the i-th oldest. A forgotten key leaves a free slot
-    // (joined == null) that is reclaimed when it becomes the oldest.
-    private String[] joined = new String[FIRST_CAPACITY]; // request id, then message id
-    private byte[] idChars = new byte[FIRST_CAPACITY];    // length of the request id (1..64)
-    private int[] hashes = new int[FIRST_CAPACITY];       // the request id's hash
-    private long[] ts = new long[FIRST_CAPACITY];         // when sent (ms), for the answer and the age limit
+    // (idBytes 0) whose bytes stay in the arena until it becomes the oldest and is reclaimed.
+    private int[] at = new int[FIRST_CAPACITY];          // where the key's bytes start in the arena
+    private int[] span = new int[FIRST_CAPACITY];        // arena bytes the key holds: its own, and any end it skipped
+    private short[] idBytes = new short[FIRST_CAPACITY]; // request id's length in bytes, 0 for a free slot
+    private short[] msgBytes = new short[FIRST_CAPACITY];// message id's length in bytes
+    private int[] hashes = new int[FIRST_CAPACITY];      // the request id's hash
+    private long[] ts = new long[FIRST_CAPACITY];        // when sent (ms), for the answer and the age limit
     @SuppressWarnings("unchecked")
     private CompletableFuture<Void>[] unsettled = new CompletableFuture[FIRST_CAPACITY];
     private int head;
     private int size; // slots in use, free ones among them
+
+    // The keys' bytes, request id then message id, in the ring's order. A key never wraps: one that
+    // does not fit before the end starts again at 0, and the end it skipped counts in its span.
+    private byte[] arena = new byte[FIRST_CAPACITY * FIRST_BYTES_PER_SLOT];
+    private int arenaTail; // where the next key's bytes go
+    private int arenaUsed; // bytes held by the ring's keys, skipped ends included
 
     // Open addressing with linear probing: slot + 1, or 0 for empty. At most half full.
     private int[] index = new int[2 * FIRST_CAPACITY];
@@ -42,21 +56,44 @@ final class SendKeys {
             return null;
         }
         CompletableFuture<Void> durable = unsettled[slot] != null ? unsettled[slot] : SETTLED;
-        return new SentMessage(joined[slot].substring(idChars[slot]), ts[slot], durable);
+        String msg = new String(arena, at[slot] + idBytes[slot], msgBytes[slot], StandardCharsets.UTF_8);
+        return new SentMessage(msg, ts[slot], durable);
     }
 
     /** Records {@code sent} under a request id not on record, first making room: the oldest go past {@code max} or {@code ttlMillis}. */
     void put(String requestId, SentMessage sent, int max, long now, long ttlMillis) {
-        if (requestId.length() > Byte.MAX_VALUE) throw new IllegalArgumentException("request id too long");
-        while (size > 0 && (size >= max || joined[head] == null || now - ts[head] > ttlMillis)) {
-            if (joined[head] != null) free(head);
-            head = (head + 1) % joined.length;
+        byte[] id = requestId.getBytes(StandardCharsets.UTF_8);
+        byte[] msg = sent.msg().getBytes(StandardCharsets.UTF_8);
+        if (id.length == 0 || id.length > Short.MAX_VALUE || msg.length > Short.MAX_VALUE) {
+            throw new IllegalArgumentException("request or message id of " + id.length + " and " + msg.length + " bytes");
+        }
+        while (size > 0 && (size >= max || idBytes[head] == 0 || now - ts[head] > ttlMillis)) {
+            if (idBytes[head] != 0) free(head);
+            arenaUsed -= span[head];
+            head = (head + 1) % at.length;
             size--;
         }
-        if (size == joined.length) grow(max);
-        int slot = (head + size) % joined.length;
-        joined[slot] = requestId.concat(sent.msg());
-        idChars[slot] = (byte) requestId.length();
+        if (size == 0) arenaTail = arenaUsed = 0;
+        if (size == at.length) grow(max);
+        int bytes = id.length + msg.length;
+        boolean wrap = arenaTail + bytes > arena.length;
+        int skipped = wrap ? arena.length - arenaTail : 0;
+        if (arenaUsed + skipped + bytes > arena.length) {
+            compact(bytes);
+            wrap = false;
+            skipped = 0;
+        }
+        int start = wrap ? 0 : arenaTail;
+        System.arraycopy(id, 0, arena, start, id.length);
+        System.arraycopy(msg, 0, arena, start + id.length, msg.length);
+        arenaTail = start + bytes;
+        arenaUsed += skipped + bytes;
+
+        int slot = (head + size) % at.length;
+        at[slot] = start;
+        span[slot] = skipped + bytes;
+        idBytes[slot] = (short) id.length;
+        msgBytes[slot] = (short) msg.length;
         hashes[slot] = requestId.hashCode();
         ts[slot] = sent.ts();
         unsettled[slot] = sent.durable().isDone() ? null : sent.durable();
@@ -78,17 +115,19 @@ final class SendKeys {
 
     private int find(String requestId) {
         int hash = requestId.hashCode();
+        byte[] id = null; // encoded only if a slot's hash matches
         for (int i = home(hash); index[i] != 0; i = next(i)) {
             int slot = index[i] - 1;
-            if (hashes[slot] == hash && idChars[slot] == requestId.length()
-                    && joined[slot].startsWith(requestId)) {
+            if (hashes[slot] != hash) continue;
+            if (id == null) id = requestId.getBytes(StandardCharsets.UTF_8);
+            if (idBytes[slot] == id.length && Arrays.equals(arena, at[slot], at[slot] + id.length, id, 0, id.length)) {
                 return slot;
             }
         }
         return -1;
     }
 
-    /** Empties a slot and takes it out of the index, shifting later probes back over the gap. */
+    /** Empties a slot and takes it out of the index, shifting later probes back over the gap; its bytes stay until it is the oldest. */
     private void free(int slot) {
         int gap = home(hashes[slot]);
         while (index[gap] != slot + 1) gap = next(gap);
@@ -103,37 +142,70 @@ final class SendKeys {
                 gap = i;
             }
         }
-        joined[slot] = null;
+        idBytes[slot] = 0;
         unsettled[slot] = null;
     }
 
     /** Doubles the ring (up to {@code max} slots), oldest first from slot 0, and rebuilds the index. */
     @SuppressWarnings("unchecked")
     private void grow(int max) {
-        int capacity = Math.max(size + 1, Math.min(max, 2 * joined.length));
-        String[] j = new String[capacity];
-        byte[] c = new byte[capacity];
+        int capacity = Math.max(size + 1, Math.min(max, 2 * at.length));
+        int[] a = new int[capacity];
+        int[] sp = new int[capacity];
+        short[] ib = new short[capacity];
+        short[] mb = new short[capacity];
         int[] h = new int[capacity];
         long[] t = new long[capacity];
         CompletableFuture<Void>[] u = new CompletableFuture[capacity];
         for (int i = 0; i < size; i++) {
-            int from = (head + i) % joined.length;
-            j[i] = joined[from];
-            c[i] = idChars[from];
+            int from = (head + i) % at.length;
+            a[i] = at[from];
+            sp[i] = span[from];
+            ib[i] = idBytes[from];
+            mb[i] = msgBytes[from];
             h[i] = hashes[from];
             t[i] = ts[from];
             u[i] = unsettled[from];
         }
-        joined = j;
-        idChars = c;
+        at = a;
+        span = sp;
+        idBytes = ib;
+        msgBytes = mb;
         hashes = h;
         ts = t;
         unsettled = u;
         head = 0;
         index = new int[Integer.highestOneBit(capacity * 4 - 1)];
         for (int slot = 0; slot < size; slot++) {
-            if (joined[slot] != null) addToIndex(slot);
+            if (idBytes[slot] != 0) addToIndex(slot);
         }
+    }
+
+    /**
+     * Copies the live keys' bytes, oldest first, to the start of a new arena with room for
+     * {@code more} bytes after them: as large as the old one if that leaves half of it free,
+     * else twice as large. Free slots and skipped ends take no room after it.
+     */
+    private void compact(int more) {
+        int live = 0;
+        for (int i = 0; i < size; i++) {
+            int slot = (head + i) % at.length;
+            if (idBytes[slot] != 0) live += idBytes[slot] + msgBytes[slot];
+        }
+        int length = 2 * (live + more) <= arena.length ? arena.length : Math.max(2 * arena.length, live + more);
+        byte[] fresh = new byte[length];
+        int to = 0;
+        for (int i = 0; i < size; i++) {
+            int slot = (head + i) % at.length;
+            int bytes = idBytes[slot] == 0 ? 0 : idBytes[slot] + msgBytes[slot];
+            System.arraycopy(arena, at[slot], fresh, to, bytes);
+            at[slot] = to;
+            span[slot] = bytes;
+            to += bytes;
+        }
+        arena = fresh;
+        arenaTail = to;
+        arenaUsed = to;
     }
 
     private void addToIndex(int slot) {
@@ -151,10 +223,15 @@ final class SendKeys {
         return (i + 1) & (index.length - 1);
     }
 
+    /** The arena's size in bytes, for tests. */
+    int arenaBytes() {
+        return arena.length;
+    }
+
     /** Keys on record, for tests. */
     int size() {
         int n = 0;
-        for (String s : joined) if (s != null) n++;
+        for (int i = 0; i < size; i++) if (idBytes[(head + i) % at.length] != 0) n++;
         return n;
     }
 }

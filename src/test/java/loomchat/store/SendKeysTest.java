@@ -110,6 +110,22 @@ class SendKeysTest {
     }
 
     @Test
+    void forgottenKeysGiveTheirBytesBackSoTheArenaStaysSmall() {
+        // given a sender whose keys are mostly forgotten again (failed sends), 64 kept at most
+        SendKeys keys = new SendKeys();
+        for (int i = 0; i < 100_000; i++) {
+            // when each send is recorded and then forgotten, one in ten kept
+            SentMessage sent = pending("m-" + i, i);
+            keys.put("request-" + i, sent, 64, i, DAY);
+            if (i % 10 != 0) keys.remove("request-" + i, sent);
+        }
+
+        // then the arena holds about what 64 keys need, not what 100,000 sends wrote
+        assertTrue(keys.arenaBytes() <= 8192, "arena of " + keys.arenaBytes() + " bytes");
+        assertEquals("m-99990", keys.get("request-99990", 100_000, DAY).msg());
+    }
+
+    @Test
     void agreesWithAnInsertionOrderedMapOverManyRandomOperations() {
         // The ring and its index (linear probing, back-shifting deletes) against the plain structure
         // they replaced: a LinkedHashMap evicted from the front.
@@ -118,7 +134,9 @@ class SendKeysTest {
         SendKeys keys = new SendKeys();
         LinkedHashMap<String, SentMessage> model = new LinkedHashMap<>();
         for (long now = 1; now <= 20_000; now++) {
-            String id = "r" + random.nextInt(200);
+            // Ids of many lengths, some of them beyond Latin-1, so that the arena wraps and is compacted.
+            int n = random.nextInt(200);
+            String id = "r" + n + "-".repeat(n % 13 * 4) + (n % 3 == 0 ? "\u00e9\u2603\ud834\udd1e" : "");
             SentMessage known = keys.get(id, now, DAY);
             assertEquals(model.containsKey(id), known != null, "lookup of " + id + " at step " + now);
             if (known != null) {
@@ -128,7 +146,7 @@ class SendKeysTest {
                     model.remove(id);
                 }
             } else {
-                SentMessage sent = pending("m" + now, now);
+                SentMessage sent = pending("m" + now + "x".repeat(random.nextInt(80)), now);
                 keys.put(id, sent, max, now, DAY);
                 model.put(id, sent);
                 // A forgotten id's free slot counts against the limit until it is the oldest, so the
