@@ -22,12 +22,16 @@ import loomchat.client.ClientLoop;
  * on a fresh server the C2 compiler took about a quarter of the server's CPU for the first ~18 s
  * of load, so a short warm-up measured the compiler. Each round carries its own tag so that
  * nothing of one is counted in the other.
+ *
+ * <p>The closed loop runs a {@link ChatClient} per connection. The open loop runs them all on one
+ * {@link ClientLoop} unless asked for client threads: at 40 messages a second per connection, a
+ * thread per connection is woken for nearly every frame, and the generator shares the machine.
  */
 final class Relay {
     private final Bench bench;
     private final Workloads.RelayOptions opt;
     private final String runId = Long.toString(System.nanoTime() & 0xffffffL, 36);
-    private volatile Delivery delivery; // the round under way, read by the receivers' reader threads
+    private volatile Delivery delivery; // the round under way, read by the receivers' reader threads or the loop
 
     Relay(Bench bench, Workloads.RelayOptions opt) {
         this.bench = bench;

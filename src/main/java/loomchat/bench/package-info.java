@@ -1,6 +1,9 @@
 /**
  * The load generator behind {@code loomchat bench}: workloads that drive a running server through
- * the project's own {@link loomchat.client.ChatClient} and measure it.
+ * the project's own client library and measure it: a {@link loomchat.client.ChatClient} per
+ * connection, except the open-loop relay, which runs all its connections on one
+ * {@link loomchat.client.ClientLoop} so that the generator takes as little of a shared machine as
+ * it can.
  *
  * <p>{@link loomchat.bench.Relay} pairs senders with receivers and checks that every message
  * arrives exactly once and in order; {@link loomchat.bench.Idle} holds thousands of logged-in
