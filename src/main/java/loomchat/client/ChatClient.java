@@ -86,10 +86,7 @@ public final class ChatClient implements AutoCloseable {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ServerFrame.Welcome welcome;
 
-    /**
-     * Request ids must differ from those of earlier connections of the same user: the server
-     * treats a repeated send id as a retry and delivers nothing new. Hence a random prefix.
-     */
+    /** Put before this connection's request ids: see {@link #freshIdPrefix()}. */
     private final String idPrefix;
     private final AtomicLong nextId = new AtomicLong();
     private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
@@ -127,9 +124,18 @@ public final class ChatClient implements AutoCloseable {
         this.peer = peer;
         this.out = new BufferedOutputStream(socket.getOutputStream(), WRITE_BUFFER);
         this.lines = new LineReader(new AckingInput(socket.getInputStream()), MAX_INCOMING_FRAME);
-        this.idPrefix = Long.toString(RANDOM.nextLong() >>> 1, 36) + "-";
+        this.idPrefix = freshIdPrefix();
         this.welcome = readWelcome();
         this.reader = Thread.ofVirtual().name("loomchat-client " + peer).unstarted(this::readLoop);
+    }
+
+    /**
+     * A random prefix for one connection's request ids. They must differ from those of earlier
+     * connections of the same user: the server treats a repeated send id as a retry and delivers
+     * nothing new.
+     */
+    static String freshIdPrefix() {
+        return Long.toString(RANDOM.nextLong() >>> 1, 36) + "-";
     }
 
     /** Connects over plain TCP and waits for the server's {@code welcome}. */

@@ -9,7 +9,6 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,7 +59,6 @@ import loomchat.protocol.ServerFrame.Reply;
 public final class ClientLoop implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ClientLoop.class.getName());
     private static final FrameCodec CODEC = new FrameCodec(ChatClient.MAX_INCOMING_FRAME);
-    private static final SecureRandom RANDOM = new SecureRandom();
     /** Most frames are a few hundred bytes; the buffer doubles, up to the longest frame allowed, for larger ones. */
     private static final int READ_BUFFER = 4096;
     /** How long a writer waits before trying again when the socket's send buffer is full. */
@@ -90,7 +88,7 @@ public final class ClientLoop implements AutoCloseable {
     private static final class Link {
         final int index;
         final SocketChannel channel;
-        final String idPrefix = Long.toString(RANDOM.nextLong() >>> 1, 36) + "-";
+        final String idPrefix = ChatClient.freshIdPrefix();
         final AtomicLong nextId = new AtomicLong();
         final ReentrantLock lock = new ReentrantLock(); // writes, pending, open
         final Map<String, CompletableFuture<Reply>> pending = new HashMap<>();
