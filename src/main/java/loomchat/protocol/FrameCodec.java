@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
-import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
@@ -42,13 +41,15 @@ public final class FrameCodec {
     public static final int MAX_PASSWORD = 1024;
     /** A group's member list can be at most this long in any one frame, whatever the configured group size. */
     public static final int MAX_LIST = 4096;
+    /** About one recycler is in use per carrier at a time; twice that leaves room to spare. */
+    private static final int BUFFER_POOL_SLOTS = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
 
     private final ObjectMapper mapper;
     private final JsonFactory factory;
 
     public FrameCodec(int maxFrameBytes) {
         this.factory = JsonFactory.builder()
-                .recyclerPool(JsonRecyclerPools.newConcurrentDequePool())
+                .recyclerPool(new BufferPool(BUFFER_POOL_SLOTS))
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(MAX_DEPTH)
                         .maxNumberLength(MAX_NUMBER_LENGTH)

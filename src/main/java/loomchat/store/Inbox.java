@@ -93,13 +93,17 @@ final class Inbox {
     }
 
     /** Takes up to {@code max} items not yet pushed whose seq is durable, marking them pushed. */
-    void pull(int max, List<InboxEntry> out) {
-        while (out.size() < max && pushedCount < size) {
+    void pull(int max, List<ServerFrame.InboxItem> out) {
+        int taken = 0;
+        while (taken < max && pushedCount < size) {
             InboxEntry e = get(pushedCount);
             if (e.seq() > durableSeq) return;
             // A failed write answered its sender with an error, so it is not delivered either
             // (unless it went out before the failure was known: then it is a harmless extra).
-            if (!e.isFailed()) out.add(e);
+            if (!e.isFailed()) {
+                out.add(e.item());
+                taken++;
+            }
             pushedCount++;
             if (!isReceipt(e)) unpushedNonReceipts--;
         }

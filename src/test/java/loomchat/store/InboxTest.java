@@ -23,7 +23,7 @@ class InboxTest {
         Inbox inbox = inboxWith(msg(1), receipt(2), msg(3));
         inbox.durableSeq = 3;
         // when the writer takes the first two
-        List<InboxEntry> pulled = new ArrayList<>();
+        List<ServerFrame.InboxItem> pulled = new ArrayList<>();
         inbox.pull(2, pulled);
         // then one message is left to push
         assertEquals(1, inbox.unpushedNonReceipts());
