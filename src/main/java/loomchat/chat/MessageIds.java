@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -26,34 +26,27 @@ public final class MessageIds {
     public record Parsed(String from, String to, String group) {
     }
 
-    /** Initialised Macs to reuse: looking one up and keying it cost more than the MAC itself. */
-    private static final int POOLED_MACS = 64;
-
-    private final SecretKeySpec key;
-    /**
-     * DRBG rather than the platform default (NativePRNG), which reads /dev/urandom under one
-     * global lock on every call: a system call per message on the send path.
-     */
-    private final SecureRandom random;
-    private final ArrayBlockingQueue<Mac> macs = new ArrayBlockingQueue<>(POOLED_MACS);
+    private final Stripe[] stripes;
 
     public MessageIds(byte[] secret) {
-        this.key = new SecretKeySpec(secret, "HmacSHA256");
-        SecureRandom r;
-        try {
-            r = SecureRandom.getInstance("DRBG");
-        } catch (GeneralSecurityException e) {
-            r = new SecureRandom();
-        }
-        this.random = r;
+        SecretKeySpec key = new SecretKeySpec(secret, "HmacSHA256");
+        // Several carriers make ids at once; a lock for each of a few stripes, not one for all.
+        this.stripes = new Stripe[Integer.highestOneBit(4 * Runtime.getRuntime().availableProcessors())];
+        for (int i = 0; i < stripes.length; i++) stripes[i] = new Stripe(key);
     }
 
     /** A fresh id for a message from {@code from} to a user or a group id ({@code g-...}). */
     public String newId(String from, String target) {
         byte[] nonce = new byte[NONCE_BYTES];
-        random.nextBytes(nonce);
-        String head = B64.encodeToString(nonce) + ":" + from + ":" + target;
-        return head + ":" + mac(head);
+        Stripe stripe = stripe();
+        stripe.lock.lock();
+        try {
+            stripe.random.nextBytes(nonce);
+            String head = B64.encodeToString(nonce) + ":" + from + ":" + target;
+            return head + ":" + stripe.mac(head);
+        } finally {
+            stripe.lock.unlock();
+        }
     }
 
     /** The sender and target of a genuine id, or null for anything this server did not issue. */
@@ -61,8 +54,16 @@ public final class MessageIds {
         int last = id.lastIndexOf(':');
         if (last < 0) return null;
         String head = id.substring(0, last);
+        Stripe stripe = stripe();
+        String expected;
+        stripe.lock.lock();
+        try {
+            expected = stripe.mac(head);
+        } finally {
+            stripe.lock.unlock();
+        }
         if (!java.security.MessageDigest.isEqual(
-                mac(head).getBytes(StandardCharsets.US_ASCII), id.substring(last + 1).getBytes(StandardCharsets.US_ASCII))) {
+                expected.getBytes(StandardCharsets.US_ASCII), id.substring(last + 1).getBytes(StandardCharsets.US_ASCII))) {
             return null;
         }
         String[] parts = head.split(":", -1);
@@ -71,21 +72,42 @@ public final class MessageIds {
         return target.startsWith("g-") ? new Parsed(parts[1], null, target) : new Parsed(parts[1], target, null);
     }
 
-    private String mac(String head) {
-        Mac mac = macs.poll();
-        if (mac == null) mac = newMac();
-        byte[] full = mac.doFinal(head.getBytes(StandardCharsets.UTF_8)); // doFinal also resets it for reuse
-        macs.offer(mac); // dropped if the pool is full: it holds at most POOLED_MACS
-        return B64.encodeToString(java.util.Arrays.copyOf(full, MAC_BYTES));
+    private Stripe stripe() {
+        return stripes[(int) (Thread.currentThread().threadId() & (stripes.length - 1))];
     }
 
-    private Mac newMac() {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return mac;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    /**
+     * One keyed Mac and one random source, used under the stripe's lock: looking a Mac up and
+     * keying it cost more than the MAC itself, so they are made once.
+     */
+    private static final class Stripe {
+        final ReentrantLock lock = new ReentrantLock();
+        final Mac mac;
+        /**
+         * DRBG rather than the platform default (NativePRNG), which reads /dev/urandom under one
+         * global lock on every call: a system call per message on the send path.
+         */
+        final SecureRandom random;
+
+        Stripe(SecretKeySpec key) {
+            try {
+                mac = Mac.getInstance("HmacSHA256");
+                mac.init(key);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+            }
+            SecureRandom r;
+            try {
+                r = SecureRandom.getInstance("DRBG");
+            } catch (GeneralSecurityException e) {
+                r = new SecureRandom();
+            }
+            random = r;
+        }
+
+        String mac(String head) {
+            byte[] full = mac.doFinal(head.getBytes(StandardCharsets.UTF_8)); // doFinal also resets it for reuse
+            return B64.encodeToString(java.util.Arrays.copyOf(full, MAC_BYTES));
         }
     }
 
