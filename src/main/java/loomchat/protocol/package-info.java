@@ -4,7 +4,9 @@
  * for what clients send and {@link loomchat.protocol.ServerFrame} for what the
  * server sends. {@link loomchat.protocol.FrameCodec} is the only place that knows
  * JSON: it turns one line into a validated record (or a {@link loomchat.protocol.ProtocolException}
- * naming the error code) and a record back into one line. Everything past the
+ * naming the error code) and a record back into one line. The buffers Jackson
+ * needs for that are lent by a {@link loomchat.protocol.BufferPool} for the length of
+ * one frame, so an idle connection holds none. Everything past the
  * codec switches over records with pattern matching; no maps of strings travel
  * through the server. docs/protocol.md describes the same frames for client authors.
  */
