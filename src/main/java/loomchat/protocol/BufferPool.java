@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>Why not one of Jackson's pools: the per-thread pool is a {@code ThreadLocal}, which with a
  * virtual thread per connection would mean buffers per connection; the deque pool allocates a
- * list node on every release (several a message: in the server's allocation profile, a third of
- * all its garbage); the bounded pool puts every connection behind one lock.
+ * list node on every release, several times a message (docs/performance.md, item 43); the
+ * bounded pool puts every connection behind one lock.
  *
  * <p>Only code running on a carrier uses a recycler (encoding and decoding never block), so at
  * most about one recycler per carrier is out at once and a few slots keep them all. Each thread
