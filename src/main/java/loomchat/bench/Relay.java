@@ -164,17 +164,16 @@ final class Relay {
                          LongAdder connectErrors) throws IOException {
         int n = opt.pairs();
         // Numbers follow the order of the connects, and any failed login ends the run, so
-        // receiver r is connection r.
+        // receiver r is connection r and sender s is connection pairs + s.
         ClientLoop loop = new ClientLoop("bench-loop", (connection, item) -> {
             Delivery d = delivery;
             if (d != null && connection < n) d.received(connection, connection, item);
         });
         List<String> all = concat(receiverNames, senderNames);
-        int[] numbers = new int[all.size()];
         for (int i = 0; i < all.size(); i++) {
             String user = all.get(i);
             try {
-                numbers[i] = bench.target().connect(loop, i, user, bench.tokens().token(user));
+                bench.target().connect(loop, i, user, bench.tokens().token(user));
                 opened.increment();
             } catch (IOException | ChatException e) {
                 connectErrors.increment();
@@ -184,7 +183,7 @@ final class Relay {
         return new Pairs() {
             @Override
             public CompletableFuture<?> send(int s, String to, String body) {
-                return loop.send(numbers[n + s], to, body);
+                return loop.send(n + s, to, body);
             }
 
             @Override
