@@ -52,6 +52,7 @@ public final class ChatServer implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final Database db;
     private final GroupCommitter committer;
+    private final PasswordHasher hasher;
     private final ChatStore store;
     private final ServerSocket serverSocket;
     private final HttpFront http;
@@ -80,8 +81,8 @@ public final class ChatServer implements AutoCloseable {
         committer.start(store);
 
         MessageIds ids = new MessageIds(accounts.serverValue("message_id_key", MessageIds.newSecret()));
-        Authenticator auth = new Authenticator(accounts, store,
-                new PasswordHasher(config.passwordIterations(), config.hashConcurrency()),
+        this.hasher = new PasswordHasher(config.passwordIterations(), config.hashConcurrency());
+        Authenticator auth = new Authenticator(accounts, store, hasher,
                 new LoginThrottle(config.loginFailuresPerUser(), config.loginFailuresPerAddress(),
                         config.loginFailureWindow().toMillis()),
                 config.tokenTtl());
@@ -213,6 +214,7 @@ public final class ChatServer implements AutoCloseable {
             closeQuietly(serverSocket);
             http.close();
             for (Connection c : connections) c.close();
+            hasher.close(); // a connection waiting for a hash would otherwise hold its permit until it is done
             try {
                 acceptor.join(2000);
                 // Every permit back means every connection has ended its session, so the
