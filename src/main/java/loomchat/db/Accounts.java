@@ -1,11 +1,10 @@
 package loomchat.db;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 
-/** The SQL for accounts and login tokens; blocking calls, made from the connection's own virtual thread. */
+/** The SQL for accounts and login tokens; blocking calls, made from the connection's own virtual thread (through {@link Database#call}). */
 public final class Accounts {
     /** A stored password: salt, PBKDF2 hash and the iteration count it was made with. */
     public record Credentials(byte[] salt, byte[] hash, int iterations) {
@@ -23,65 +22,70 @@ public final class Accounts {
 
     /** Inserts a new user; false if the name is taken. */
     public boolean insertUser(String name, byte[] salt, byte[] hash, int iterations, long now) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement(
-                     "INSERT INTO users(name, salt, password_hash, iterations, created) VALUES (?,?,?,?,?)")) {
-            s.setString(1, name);
-            s.setBytes(2, salt);
-            s.setBytes(3, hash);
-            s.setInt(4, iterations);
-            s.setLong(5, now);
-            s.executeUpdate();
-            return true;
-        } catch (SQLException e) {
-            if (isDuplicateKey(e)) return false;
-            throw e;
-        }
+        return db.call(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO users(name, salt, password_hash, iterations, created) VALUES (?,?,?,?,?)")) {
+                s.setString(1, name);
+                s.setBytes(2, salt);
+                s.setBytes(3, hash);
+                s.setInt(4, iterations);
+                s.setLong(5, now);
+                s.executeUpdate();
+                return true;
+            } catch (SQLException e) {
+                if (isDuplicateKey(e)) return false;
+                throw e;
+            }
+        });
     }
 
     public Credentials credentials(String name) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement(
-                     "SELECT salt, password_hash, iterations FROM users WHERE name = ?")) {
-            s.setString(1, name);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? new Credentials(r.getBytes(1), r.getBytes(2), r.getInt(3)) : null;
+        return db.call(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT salt, password_hash, iterations FROM users WHERE name = ?")) {
+                s.setString(1, name);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? new Credentials(r.getBytes(1), r.getBytes(2), r.getInt(3)) : null;
+                }
             }
-        }
+        });
     }
 
     public void insertToken(byte[] tokenHash, String user, long expires) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement(
-                     "INSERT INTO tokens(token_hash, user_name, expires) VALUES (?,?,?)")) {
-            s.setBytes(1, tokenHash);
-            s.setString(2, user);
-            s.setLong(3, expires);
-            s.executeUpdate();
-        }
+        db.run(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO tokens(token_hash, user_name, expires) VALUES (?,?,?)")) {
+                s.setBytes(1, tokenHash);
+                s.setString(2, user);
+                s.setLong(3, expires);
+                s.executeUpdate();
+            }
+        });
     }
 
     public TokenOwner tokenOwner(byte[] tokenHash) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("SELECT user_name, expires FROM tokens WHERE token_hash = ?")) {
-            s.setBytes(1, tokenHash);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? new TokenOwner(r.getString(1), r.getLong(2)) : null;
+        return db.call(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT user_name, expires FROM tokens WHERE token_hash = ?")) {
+                s.setBytes(1, tokenHash);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? new TokenOwner(r.getString(1), r.getLong(2)) : null;
+                }
             }
-        }
+        });
     }
 
     public void deleteToken(byte[] tokenHash) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("DELETE FROM tokens WHERE token_hash = ?")) {
-            s.setBytes(1, tokenHash);
-            s.executeUpdate();
-        }
+        db.run(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM tokens WHERE token_hash = ?")) {
+                s.setBytes(1, tokenHash);
+                s.executeUpdate();
+            }
+        });
     }
 
     /** Reads a server-wide value, or stores {@code fresh} under the name if there is none yet. */
     public byte[] serverValue(String name, byte[] fresh) throws SQLException {
-        try (Connection c = db.connection()) {
+        return db.call(c -> {
             try (PreparedStatement s = c.prepareStatement("SELECT meta_value FROM server_meta WHERE meta_key = ?")) {
                 s.setString(1, name);
                 try (ResultSet r = s.executeQuery()) {
@@ -94,7 +98,7 @@ public final class Accounts {
                 s.executeUpdate();
                 return fresh;
             }
-        }
+        });
     }
 
     /** SQLState class 23 is an integrity violation: for an insert, a taken primary key. */

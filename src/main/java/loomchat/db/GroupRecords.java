@@ -27,7 +27,7 @@ public final class GroupRecords {
 
     /** Stores a new group with its members, the creator first. */
     public void create(Group group, long now) throws SQLException {
-        try (Connection c = db.connection()) {
+        db.run(c -> {
             c.setAutoCommit(false);
             try {
                 try (PreparedStatement s = c.prepareStatement("INSERT INTO chat_groups(id, name, created) VALUES (?,?,?)")) {
@@ -42,7 +42,7 @@ public final class GroupRecords {
                 c.rollback();
                 throw e;
             }
-        }
+        });
     }
 
     /**
@@ -50,7 +50,7 @@ public final class GroupRecords {
      * without members is deleted.
      */
     public void update(Group before, Group after) throws SQLException {
-        try (Connection c = db.connection()) {
+        db.run(c -> {
             c.setAutoCommit(false);
             try {
                 if (after.members().isEmpty()) {
@@ -64,7 +64,7 @@ public final class GroupRecords {
                 c.rollback();
                 throw e;
             }
-        }
+        });
     }
 
     private void applyDiff(Connection c, Group before, Group after) throws SQLException {

@@ -1,6 +1,5 @@
 package loomchat.media;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,52 +16,56 @@ final class MediaIndex {
     }
 
     void insert(MediaLibrary.Entry e) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement(
-                     "INSERT INTO media(id, owner, mime, size, sha256, created) VALUES (?,?,?,?,?,?)")) {
-            s.setString(1, e.id());
-            s.setString(2, e.owner());
-            s.setString(3, e.mime());
-            s.setLong(4, e.size());
-            s.setString(5, e.sha256());
-            s.setLong(6, e.created());
-            s.executeUpdate();
-        }
+        db.run(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO media(id, owner, mime, size, sha256, created) VALUES (?,?,?,?,?,?)")) {
+                s.setString(1, e.id());
+                s.setString(2, e.owner());
+                s.setString(3, e.mime());
+                s.setLong(4, e.size());
+                s.setString(5, e.sha256());
+                s.setLong(6, e.created());
+                s.executeUpdate();
+            }
+        });
     }
 
     /** The row of {@code id}, expired or not, or null. */
     MediaLibrary.Entry find(String id) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement(
-                     "SELECT owner, mime, size, sha256, created FROM media WHERE id = ?")) {
-            s.setString(1, id);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next()
-                        ? new MediaLibrary.Entry(id, r.getString(1), r.getString(2), r.getLong(3), r.getString(4), r.getLong(5))
-                        : null;
+        return db.call(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT owner, mime, size, sha256, created FROM media WHERE id = ?")) {
+                s.setString(1, id);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next()
+                            ? new MediaLibrary.Entry(id, r.getString(1), r.getString(2), r.getLong(3), r.getString(4), r.getLong(5))
+                            : null;
+                }
             }
-        }
+        });
     }
 
     /** Up to {@code limit} ids created before {@code cutoff}, oldest first. */
     List<String> createdBefore(long cutoff, int limit) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("SELECT id FROM media WHERE created < ? ORDER BY created")) {
-            s.setMaxRows(limit); // plain JDBC rather than LIMIT/FETCH FIRST, which databases spell differently
-            s.setLong(1, cutoff);
-            List<String> ids = new ArrayList<>();
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) ids.add(r.getString(1));
+        return db.call(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT id FROM media WHERE created < ? ORDER BY created")) {
+                s.setMaxRows(limit); // plain JDBC rather than LIMIT/FETCH FIRST, which databases spell differently
+                s.setLong(1, cutoff);
+                List<String> ids = new ArrayList<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) ids.add(r.getString(1));
+                }
+                return ids;
             }
-            return ids;
-        }
+        });
     }
 
     void delete(String id) throws SQLException {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("DELETE FROM media WHERE id = ?")) {
-            s.setString(1, id);
-            s.executeUpdate();
-        }
+        db.run(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM media WHERE id = ?")) {
+                s.setString(1, id);
+                s.executeUpdate();
+            }
+        });
     }
 }
