@@ -23,6 +23,21 @@ public final class Authenticator {
     private static final int TOKEN_BYTES = 32;
     /** Tokens remembered in memory: about 200 bytes each, so at most ~100 MB. */
     private static final int TOKEN_CACHE_CAPACITY = 500_000;
+    /**
+     * Never used itself, only cloned. {@code MessageDigest.getInstance} on every token login would
+     * leave the JDK's per-thread cache of provider lookups (a thread-local) on the connection's
+     * thread, which lives as long as the connection: about 200 bytes each, a fifth of a
+     * gigabyte at a million connections.
+     */
+    private static final MessageDigest SHA256;
+
+    static {
+        try {
+            SHA256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
 
     /** A successful login: whose it is and the token (new for a password login, the same one for a token login). */
     public record LoggedIn(String user, String token, byte[] tokenHash, boolean byToken) {
@@ -156,22 +171,6 @@ public final class Authenticator {
             throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
         }
         return sha.digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
-
-    /**
-     * Never used itself, only cloned. {@code MessageDigest.getInstance} on every token login would
-     * leave the JDK's per-thread cache of provider lookups (a thread-local) on the connection's
-     * thread, which lives as long as the connection: about 200 bytes each, a quarter of a
-     * gigabyte at a million connections.
-     */
-    private static final MessageDigest SHA256;
-
-    static {
-        try {
-            SHA256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
     }
 
     private static ProtocolException rateLimited(String requestId) {
