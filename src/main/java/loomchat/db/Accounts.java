@@ -4,7 +4,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 
-/** The SQL for accounts and login tokens; blocking calls, made from the connection's own virtual thread (through {@link Database#call}). */
+/** The SQL for accounts and login tokens: blocking calls from a connection's virtual thread, each run by {@link Database#call} on a short-lived thread of its own. */
 public final class Accounts {
     /** A stored password: salt, PBKDF2 hash and the iteration count it was made with. */
     public record Credentials(byte[] salt, byte[] hash, int iterations) {
