@@ -6,12 +6,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads a server process's CPU time and memory from {@code /proc}, and asks it for a full GC.
  * Only meaningful when the server runs on the same machine as the generator.
  */
 final class ServerProbe {
+    private static final Pattern COMMITTED = Pattern.compile("committed (\\d+)K");
+
     private final long pid;
     private final long ticksPerSecond;
 
@@ -107,6 +111,45 @@ final class ServerProbe {
             last = now;
         }
         return true;
+    }
+
+    /**
+     * The process's live heap in bytes: what {@code jcmd <pid> GC.class_histogram} counts after the
+     * full GC it runs, whatever the collector. RSS shows what the operator pays, but it also holds
+     * whatever free heap the collector keeps; live bytes are what the server's data costs.
+     *
+     * @return -1 if jcmd is missing or failed
+     */
+    static long liveHeapBytes(long pid, Duration timeout) throws InterruptedException {
+        List<String> histogram = jcmd(pid, "GC.class_histogram", timeout);
+        if (histogram == null) return -1;
+        for (String line : histogram) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 3 && f[0].equals("Total")) {
+                try {
+                    return Long.parseLong(f[2]);
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The heap the collector holds from the OS now ({@code committed} in {@code jcmd <pid>
+     * GC.heap_info}), in KiB: live data and the free room kept for allocation.
+     *
+     * @return -1 if jcmd is missing or failed, or printed no committed size
+     */
+    long heapCommittedKiB() throws InterruptedException {
+        List<String> info = jcmd(pid, "GC.heap_info", Duration.ofSeconds(30));
+        if (info == null) return -1;
+        for (String line : info) {
+            Matcher m = COMMITTED.matcher(line);
+            if (m.find()) return Long.parseLong(m.group(1));
+        }
+        return -1;
     }
 
     private long statusKiB(String key) {

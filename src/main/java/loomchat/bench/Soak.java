@@ -273,28 +273,10 @@ public final class Soak {
         if (kib > 0) rss.add((now - startNanos) / 1e9, kib);
     }
 
-    /**
-     * The server's live heap: what {@code jcmd <pid> GC.class_histogram} counts after the full GC it
-     * runs, whatever the collector. RSS shows what the operator pays, but a JVM grows into its heap
-     * long before it needs it; live bytes per message sent is what tells a leak from warming up.
-     *
-     * @return -1 without a server pid, or if jcmd is missing or failed
-     */
+    /** The server's live heap ({@link ServerProbe#liveHeapBytes}), or -1 without a server pid or when not asked for. */
     private long liveHeapBytes() throws InterruptedException {
         if (options.serverPid() == null || !options.weighLiveHeap()) return -1;
-        List<String> histogram = ServerProbe.jcmd(options.serverPid(), "GC.class_histogram", JCMD_TIMEOUT);
-        if (histogram == null) return -1;
-        for (String line : histogram) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length == 3 && f[0].equals("Total")) {
-                try {
-                    return Long.parseLong(f[2]);
-                } catch (NumberFormatException e) {
-                    return -1;
-                }
-            }
-        }
-        return -1;
+        return ServerProbe.liveHeapBytes(options.serverPid(), JCMD_TIMEOUT);
     }
 
     private void printProgress(long now) {

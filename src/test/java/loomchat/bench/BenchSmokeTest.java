@@ -114,6 +114,21 @@ class BenchSmokeTest {
     }
 
     @Test
+    void serverProbeWeighsLiveAndCommittedHeap() throws Exception {
+        // given this JVM as the "server", asked through jcmd as idle asks the real one
+        ServerProbe self = new ServerProbe(ProcessHandle.current().pid());
+
+        // when its live heap (class histogram after a full GC) and committed heap are read
+        long live = ServerProbe.liveHeapBytes(self.pid(), Duration.ofSeconds(60));
+        long committedKiB = self.heapCommittedKiB();
+
+        // then both are there, and the live data fits in what is committed
+        assertTrue(live > 0, "live heap " + live);
+        assertTrue(committedKiB > 0, "committed heap " + committedKiB);
+        assertTrue(live <= committedKiB * 1024, live + " live bytes in " + committedKiB + " KiB committed");
+    }
+
+    @Test
     void openLoopReportsTheMachinesShareOfCpu() throws Exception {
         // when a short open-loop relay runs
         Report r = new Relay(bench, new Workloads.RelayOptions(2, 10, 64, 4, 200, 0, Duration.ofSeconds(20), false)).run();
