@@ -27,18 +27,18 @@ import loomchat.store.ChatStore;
  */
 final class Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
+    /** What the latest send and fan-out are before there is one: done, and shared, since only ever waited on. */
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final Socket socket;
     private final Services services;
-    private final String remote;
-    private final String address; // the client's IP, without the port: what login throttling counts
     private volatile Outbox outbox; // read by the server's stall check
     private int badFrames;
     private java.util.concurrent.Semaphore inFlight; // sends awaiting their ok; made at login
     /** The reply to the latest send, sent or not; touched only by this connection's thread. */
-    private CompletableFuture<Void> lastSendReply = CompletableFuture.completedFuture(null);
+    private CompletableFuture<Void> lastSendReply = DONE;
     /** Done when the latest group send is in its members' inboxes (or refused); touched only by this connection's thread. */
-    private CompletableFuture<Void> lastFanOut = CompletableFuture.completedFuture(null);
+    private CompletableFuture<Void> lastFanOut = DONE;
     /** The users this connection watches; touched only by this connection's thread. */
     private Set<String> watching;
 
@@ -58,8 +58,6 @@ final class Connection implements Runnable {
     Connection(Socket socket, Services services) {
         this.socket = socket;
         this.services = services;
-        this.remote = String.valueOf(socket.getRemoteSocketAddress());
-        this.address = socket.getInetAddress() == null ? "?" : socket.getInetAddress().getHostAddress();
     }
 
     @Override
@@ -72,7 +70,7 @@ final class Connection implements Runnable {
             int sendBuffer = services.config().socketSendBuffer();
             if (sendBuffer > 0) s.setSendBufferSize(sendBuffer);
             outbox = new Outbox(s, services.codec(), services.store(), services.metrics(),
-                    services.config().outboxCapacity(), "conn-" + remote);
+                    services.config().outboxCapacity());
             outbox.greet(new ServerFrame.Welcome(services.config().serverName(), 1, services.config().maxFrameBytes()));
             readLoop(new LineReader(s.getInputStream(), services.config().maxFrameBytes()));
             outbox.awaitFlushed(2000); // let a last error or logout reply reach the client
@@ -247,7 +245,7 @@ final class Connection implements Runnable {
         CompletableFuture<ServerFrame.Reply> reply = new CompletableFuture<>();
         lastFanOut = queued;
         String sender = user;
-        Thread.ofVirtual().name(remote + "-group-send").start(() -> {
+        Thread.ofVirtual().name("conn-" + sender + "-group-send").start(() -> {
             previous.join(); // completed normally, always: see the finally below
             try {
                 services.router().send(sender, s)
@@ -278,8 +276,8 @@ final class Connection implements Runnable {
         Authenticator.LoggedIn in;
         try {
             in = l.password() != null
-                    ? services.auth().loginWithPassword(l.id(), l.user(), l.password(), address)
-                    : services.auth().loginWithToken(l.id(), l.user(), l.token(), address);
+                    ? services.auth().loginWithPassword(l.id(), l.user(), l.password(), address())
+                    : services.auth().loginWithToken(l.id(), l.user(), l.token(), address());
         } catch (ProtocolException e) {
             if (e.code() == ErrorCode.BAD_CREDENTIALS || e.code() == ErrorCode.RATE_LIMITED) {
                 services.metrics().loginsFailed.increment();
@@ -310,7 +308,17 @@ final class Connection implements Runnable {
         outbox.send(frame);
     }
 
+    // The peer's address and name are made when a log line or a login needs them, not kept: kept,
+    // they were two strings per connection, about a hundred bytes of an idle connection's three
+    // thousand.
+
     private String name() {
+        String remote = String.valueOf(socket.getRemoteSocketAddress());
         return user != null ? user + "@" + remote : remote;
+    }
+
+    /** The client's IP, without the port: what login throttling counts. */
+    private String address() {
+        return socket.getInetAddress() == null ? "?" : socket.getInetAddress().getHostAddress();
     }
 }

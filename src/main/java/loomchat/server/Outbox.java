@@ -40,7 +40,6 @@ final class Outbox implements Endpoint {
     private final ChatStore store;
     private final Metrics metrics;
     private final int capacity;
-    private final String name;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
@@ -53,13 +52,12 @@ final class Outbox implements Endpoint {
     private volatile String user;      // set once the login reply is queued: the inbox opens
     private volatile long blockedSince; // nanoTime when the current socket write began; 0 when none
 
-    Outbox(Socket socket, FrameCodec codec, ChatStore store, Metrics metrics, int capacity, String name) {
+    Outbox(Socket socket, FrameCodec codec, ChatStore store, Metrics metrics, int capacity) {
         this.socket = socket;
         this.codec = codec;
         this.store = store;
         this.metrics = metrics;
         this.capacity = capacity;
-        this.name = name;
     }
 
     /** Queues a reply or notice; false if it was dropped (connection closing, or queue full and now cut). */
@@ -86,7 +84,7 @@ final class Outbox implements Endpoint {
                 // The client is not reading. Cut it rather than let it grow our memory.
                 metrics.outboxDrops.increment();
                 metrics.slowClientsCut.increment();
-                LOG.log(System.Logger.Level.INFO, "{0}: outbound queue full, disconnecting", name);
+                LOG.log(System.Logger.Level.INFO, "{0}: outbound queue full, disconnecting", name());
                 closeNow();
                 return false;
             }
@@ -231,7 +229,7 @@ final class Outbox implements Endpoint {
     private void startWriter() {
         if (writing || closed) return;
         writing = true;
-        Thread.ofVirtual().name(name + "-writer").start(this::write);
+        Thread.ofVirtual().name(name() + "-writer").start(this::write);
     }
 
     /** The writer: runs while there is something to write. */
@@ -261,7 +259,7 @@ final class Outbox implements Endpoint {
                 if (stopIfDone()) return;
             }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "{0}: write failed: {1}", name, e.toString());
+            LOG.log(System.Logger.Level.DEBUG, "{0}: write failed: {1}", name(), e.toString());
             lock.lock();
             try {
                 closeNow();
@@ -331,5 +329,15 @@ final class Outbox implements Endpoint {
                 blockedSince = 0;
             }
         }
+    }
+
+    /**
+     * For thread names and log lines: the user once logged in, else the peer's address. Made when
+     * needed rather than kept: a kept name is a string per connection, and a million connections
+     * make that tens of megabytes.
+     */
+    private String name() {
+        String u = user;
+        return u != null ? "conn-" + u : "conn-" + socket.getRemoteSocketAddress();
     }
 }
