@@ -99,7 +99,7 @@ public final class BenchCommand implements Runnable {
     }
 
     @Command(name = "idle", mixinStandardHelpOptions = true,
-            description = "Opens and logs in N connections, holds them, and weighs them in server RSS (with --server-pid).")
+            description = "Opens and logs in N connections, holds them, and weighs them in server RSS and live heap (with --server-pid).")
     static final class Idle implements Callable<Integer> {
         @Mixin Common common;
 
