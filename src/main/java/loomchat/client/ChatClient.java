@@ -189,7 +189,9 @@ public final class ChatClient implements AutoCloseable {
     }
 
     private ServerFrame.Welcome readWelcome() throws IOException {
-        if (lines.next() != LineReader.Line.FRAME) {
+        LineReader.Line first = lines.next();
+        while (first == LineReader.Line.BLANK) first = lines.next();
+        if (first != LineReader.Line.FRAME) {
             throw new IOException(peer + " closed the connection or sent an overlong line instead of a welcome");
         }
         try {
@@ -501,6 +503,7 @@ public final class ChatClient implements AutoCloseable {
             while (true) {
                 LineReader.Line line = lines.next();
                 if (line == LineReader.Line.EOF) break;
+                if (line == LineReader.Line.BLANK) continue;
                 if (line == LineReader.Line.TOO_LONG) {
                     LOG.log(System.Logger.Level.WARNING, "{0} sent a line over {1} bytes; closing", peer,
                             MAX_INCOMING_FRAME);

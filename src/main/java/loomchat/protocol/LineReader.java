@@ -11,13 +11,15 @@ import java.util.Arrays;
  * idle connections must stay cheap), grows only while a long line is being read, and shrinks
  * back after it. A line longer than the limit is reported as {@link Line#TOO_LONG}; the caller
  * decides what to do (the server closes the connection, since the rest of that line cannot be
- * trusted to resynchronise). A {@code \r} before the {@code \n} is dropped; blank lines are skipped.
+ * trusted to resynchronise). A {@code \r} before the {@code \n} is dropped. A blank line is
+ * reported as {@link Line#BLANK}, not skipped: it carries no frame, but a client may send it as a
+ * keep-alive, and the server's idle clock must see it.
  */
 public final class LineReader {
     public static final int INITIAL = 512;
 
     /** What {@link #next()} found. */
-    public enum Line { FRAME, TOO_LONG, EOF }
+    public enum Line { FRAME, BLANK, TOO_LONG, EOF }
 
     private final InputStream in;
     private final int maxLine;
@@ -32,27 +34,24 @@ public final class LineReader {
         this.maxLine = maxLine;
     }
 
-    /** Reads the next non-blank line; afterwards {@link #buffer()}, {@link #offset()}, {@link #length()} show it. */
+    /** Reads the next line; afterwards {@link #buffer()}, {@link #offset()}, {@link #length()} show a {@link Line#FRAME}. */
     public Line next() throws IOException {
+        int scanFrom = start;
         while (true) {
-            int scanFrom = start;
-            while (true) {
-                int nl = indexOf((byte) '\n', scanFrom, end);
-                if (nl >= 0) {
-                    int len = nl - start;
-                    if (len > 0 && buf[nl - 1] == '\r') len--;
-                    lineStart = start;
-                    lineLength = len;
-                    start = nl + 1;
-                    if (len > maxLine) return Line.TOO_LONG;
-                    if (isBlank(buf, lineStart, len)) break; // keep-alive: read the next line
-                    return Line.FRAME;
-                }
-                int scanned = end - start; // searched already; fill() may move the partial line to the front
-                if (scanned > maxLine + 1) return Line.TOO_LONG; // +1: a trailing \r may still come
-                if (!fill()) return Line.EOF;
-                scanFrom = start + scanned;
+            int nl = indexOf((byte) '\n', scanFrom, end);
+            if (nl >= 0) {
+                int len = nl - start;
+                if (len > 0 && buf[nl - 1] == '\r') len--;
+                lineStart = start;
+                lineLength = len;
+                start = nl + 1;
+                if (len > maxLine) return Line.TOO_LONG;
+                return isBlank(buf, lineStart, len) ? Line.BLANK : Line.FRAME;
             }
+            int scanned = end - start; // searched already; fill() may move the partial line to the front
+            if (scanned > maxLine + 1) return Line.TOO_LONG; // +1: a trailing \r may still come
+            if (!fill()) return Line.EOF;
+            scanFrom = start + scanned;
         }
     }
 

@@ -134,10 +134,13 @@ final class Connection implements Runnable {
     private void readLoop(LineReader lines) throws IOException {
         while (!outbox.isClosing()) {
             LineReader.Line line = lines.next();
-            if (user != null) lastHeardNanos = System.nanoTime();
+            if (user != null) lastHeardNanos = System.nanoTime(); // any line, a blank keep-alive too
             switch (line) {
                 case EOF -> {
                     return;
+                }
+                case BLANK -> {
+                    // a keep-alive: nothing to answer
                 }
                 case TOO_LONG -> {
                     reply(new ServerFrame.Error(null, ErrorCode.FRAME_TOO_LARGE,

@@ -47,7 +47,7 @@ class LineReaderTest {
         }
     }
 
-    /** Every frame the reader returns until EOF (TOO_LONG is recorded as "<too long>"). */
+    /** Every frame the reader returns until EOF (TOO_LONG is recorded as "<too long>", blank lines are left out). */
     static List<String> lines(LineReader r) throws IOException {
         List<String> out = new ArrayList<>();
         while (true) {
@@ -59,6 +59,7 @@ class LineReaderTest {
                     out.add("<too long>");
                     return out;
                 }
+                case BLANK -> { }
                 case FRAME -> out.add(new String(r.buffer(), r.offset(), r.length(), StandardCharsets.UTF_8));
             }
         }
@@ -99,7 +100,18 @@ class LineReaderTest {
     }
 
     @Test
-    void blankLinesAreSkipped() throws IOException {
+    void blankLinesAreReportedAsBlankNotAsFrames() throws IOException {
+        LineReader r = new LineReader(new Chunks("\n\r\n  \t\n{\"a\":1}\n", "\n", "\n{\"b\":2}\n"), 1024);
+
+        List<LineReader.Line> seen = new ArrayList<>();
+        for (LineReader.Line line = r.next(); line != LineReader.Line.EOF; line = r.next()) seen.add(line);
+
+        assertEquals(List.of(LineReader.Line.BLANK, LineReader.Line.BLANK, LineReader.Line.BLANK, LineReader.Line.FRAME,
+                LineReader.Line.BLANK, LineReader.Line.BLANK, LineReader.Line.FRAME), seen);
+    }
+
+    @Test
+    void blankLinesCarryNoFrame() throws IOException {
         LineReader r = new LineReader(new Chunks("\n\r\n  \t\n{\"a\":1}\n", "\n", "\n{\"b\":2}\n"), 1024);
         assertEquals(List.of("{\"a\":1}", "{\"b\":2}"), lines(r));
     }

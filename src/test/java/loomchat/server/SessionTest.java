@@ -1,6 +1,7 @@
 package loomchat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import loomchat.testing.TestServer;
@@ -102,6 +103,20 @@ class SessionTest {
             long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
             assertTrue(waited >= 800, "closed after " + waited + " ms, before the idle timeout");
             assertFalse(waited > 5000, "closed only after " + waited + " ms");
+        }
+    }
+
+    @Test
+    void blankLineKeepAlivesKeepALoggedInConnectionOpen() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("idle_timeout", "1s"));
+             Wire w = server.userOnline("alice")) {
+
+            for (int i = 0; i < 8; i++) { // 2.4 s of nothing but keep-alives, over twice the idle timeout
+                w.sendRaw("\n".getBytes(StandardCharsets.US_ASCII));
+                Thread.sleep(300);
+            }
+
+            assertEquals("pong", w.request("{'type':'ping','id':'p1'}", "p1").path("type").asText());
         }
     }
 
