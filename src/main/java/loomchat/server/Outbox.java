@@ -140,6 +140,11 @@ final class Outbox implements Endpoint {
     }
 
     @Override
+    public void reply(ServerFrame frame) {
+        send(frame);
+    }
+
+    @Override
     public boolean offer(ServerFrame frame) {
         return enqueue(frame, true);
     }

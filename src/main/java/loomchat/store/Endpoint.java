@@ -8,6 +8,12 @@ public interface Endpoint {
     /** New inbox items may be ready to pull. */
     void wake();
 
+    /**
+     * Queues the reply to a request. Never dropped while the connection lives: a client that lets
+     * its own replies fill the queue is cut off instead.
+     */
+    void reply(ServerFrame frame);
+
     /** Queues a transient frame (presence, typing); false when it was dropped because the queue is full. */
     boolean offer(ServerFrame frame);
 

@@ -14,7 +14,7 @@ import loomchat.protocol.ServerFrame;
  * users. The lock also puts a user's notices in order: whoever holds it reads the current
  * state and hands that to every watcher, so the last notice each watcher gets is the truth,
  * even when the user comes online and goes offline on two threads at once. Telling a watcher
- * is {@link Endpoint#offer}, which only queues.
+ * is {@link Endpoint#offer}, which only queues (as does {@link Endpoint#reply}).
  *
  * <p>Lock order: this lock, then (inside {@code state.get()}) a partition lock, then an
  * outbox's lock. Nothing takes them the other way round.
@@ -23,12 +23,16 @@ public final class Watchers {
     private final ReentrantLock lock = new ReentrantLock();
     private final Set<Endpoint> endpoints = new HashSet<>();
 
-    /** Adds a watcher and queues {@code first} (the reply) and then the current state to it. */
-    public void add(Endpoint watcher, ServerFrame first, Supplier<ServerFrame.Presence> state) {
+    /**
+     * Adds a watcher and queues {@code reply} and then the current state to it. The reply is
+     * queued as a reply, never dropped: a full queue may drop the state, never the answer the
+     * client waits for.
+     */
+    public void add(Endpoint watcher, ServerFrame reply, Supplier<ServerFrame.Presence> state) {
         lock.lock();
         try {
             endpoints.add(watcher);
-            watcher.offer(first);
+            watcher.reply(reply);
             watcher.offer(state.get());
         } finally {
             lock.unlock();
