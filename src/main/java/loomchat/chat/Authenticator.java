@@ -16,8 +16,10 @@ import loomchat.store.ChatStore;
  *
  * <p>A failed login says {@code bad_credentials} whatever the reason, and an unknown user costs
  * the same hashing as a wrong password, so neither the answer nor its timing tells whether an
- * account exists. Tokens are random, stored only as their SHA-256, and a token login costs one
- * indexed lookup and no password hashing: it is how clients come back after a network flap.
+ * account exists. Tokens are random, stored only as their SHA-256, and a token login costs a
+ * look in the token cache (an indexed lookup on a miss) and no password hashing: it is how
+ * clients come back after a network flap, so failed password logins for a name never block it
+ * ({@link LoginThrottle}).
  */
 public final class Authenticator {
     private static final int TOKEN_BYTES = 32;
@@ -116,7 +118,7 @@ public final class Authenticator {
     public LoggedIn loginWithToken(String requestId, String user, String token, String address)
             throws ProtocolException {
         long now = System.currentTimeMillis();
-        if (throttle.blocked(user, address, now)) throw rateLimited(requestId);
+        if (throttle.blocked(address, now)) throw rateLimited(requestId);
         byte[] tokenHash = sha256(token);
         Accounts.TokenOwner owner;
         try {
@@ -129,7 +131,7 @@ public final class Authenticator {
             throw internal(requestId, e);
         }
         if (owner == null || !owner.user().equals(user) || owner.expires() < now) {
-            throttle.failed(user, address, now);
+            throttle.failed(address, now);
             throw badCredentials(requestId);
         }
         return new LoggedIn(user, token, tokenHash, true);

@@ -9,6 +9,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Slows password guessing: after too many failed logins for one user name, or from one remote
  * address, within a window, further attempts get {@code rate_limited} without being checked.
  *
+ * <p>Token logins count only per address. A token is 256 random bits, so there is nothing to
+ * guess for one name, and counting them per name would let anyone who types ten wrong passwords
+ * for a user keep that user's phone from reconnecting. Per address they still count, since every
+ * bad token costs a database lookup.
+ *
  * <p>Refused attempts cost no password hashing, so a guessing flood cannot burn the CPU either.
  * Both maps are bounded: when one is full, expired windows are dropped first, and if it is still
  * full the new key is simply not tracked (a flood of distinct names then goes unthrottled per
@@ -38,8 +43,19 @@ public final class LoginThrottle {
         return over(byUser, user, perUser, now) || over(byAddress, address, perAddress, now);
     }
 
+    /** True if this address has failed too often lately (for token logins, whatever the name). */
+    public boolean blocked(String address, long now) {
+        return over(byAddress, address, perAddress, now);
+    }
+
+    /** A failed password login: counts for the name and for the address. */
     public void failed(String user, String address, long now) {
         count(byUser, user, now);
+        count(byAddress, address, now);
+    }
+
+    /** A failed token login: counts for the address only. */
+    public void failed(String address, long now) {
         count(byAddress, address, now);
     }
 

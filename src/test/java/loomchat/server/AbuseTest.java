@@ -89,6 +89,44 @@ class AbuseTest {
     }
 
     @Test
+    void failedPasswordLoginsForAUserDoNotBlockThatUsersTokenLogin() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("login_failures_per_user", 3));
+             Wire phone = server.connect(); Wire guesser = server.connect()) {
+            phone.register("alice");
+            String token = phone.login("alice").path("token").asText();
+            phone.close();
+            // given someone has guessed alice's password until her name is blocked
+            for (int i = 0; i < 3; i++) {
+                JsonNode r = guesser.request("{'type':'login','id':'x','user':'alice','password':'wrong password'}", "x");
+                assertEquals("bad_credentials", r.path("code").asText());
+            }
+
+            // when her phone comes back with its token
+            try (Wire back = server.connect()) {
+                JsonNode r = back.loginWithToken("alice", token);
+
+                // then it is let in
+                assertEquals("ok", r.path("type").asText(), r::toString);
+            }
+        }
+    }
+
+    @Test
+    void repeatedBadTokensFromOneAddressAreRateLimited() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("login_failures_per_address", 4));
+             Wire w = server.connect()) {
+            w.register("alice");
+            for (int i = 0; i < 4; i++) {
+                assertEquals("bad_credentials", w.loginWithToken("alice", "not-a-token-" + i).path("code").asText());
+            }
+
+            JsonNode r = w.loginWithToken("alice", "not-a-token-either");
+
+            assertEquals("rate_limited", r.path("code").asText());
+        }
+    }
+
+    @Test
     void repeatedFailedLoginsFromOneAddressAreRateLimitedAcrossUserNames() throws Exception {
         try (TestServer server = TestServer.start(Map.of("login_failures_per_address", 4));
              Wire w = server.connect()) {
