@@ -24,8 +24,11 @@ import loomchat.store.SentMessage;
 /**
  * Message routing: sends into inboxes, acknowledgements out of them, and the receipts between.
  *
- * <p>No method blocks. A send returns a future that completes with its {@code ok} once the
- * message is safe, so a client may have many sends in flight on one connection.
+ * <p>A send returns a future that completes with its {@code ok} once the message is safe, so a
+ * client may have many sends in flight on one connection. A 1:1 send without media never waits;
+ * a send with media looks its upload up in the database, and a group send may wait up to
+ * {@link #ROOM_WAIT_NANOS} for room in the commit queue (the connection runs it on a thread of
+ * its own for that reason).
  */
 public final class Router {
     private static final System.Logger LOG = System.getLogger(Router.class.getName());
@@ -49,19 +52,25 @@ public final class Router {
      * first send's {@code msg} and {@code ts} and delivers nothing new.
      */
     public CompletableFuture<ServerFrame.Reply> send(String from, ClientFrame.Send send) {
-        if (send.media() != null) {
-            try {
-                media.require(send.id(), send.media().id()); // a lookup, on the sender's own thread
-            } catch (ProtocolException e) {
-                return failed(e);
-            }
-        }
+        // The media check comes after the request id is claimed, so that a retry of a delivered
+        // message gets its first answer even once the upload has expired.
         if (send.group() != null) {
-            return oncePerRequestId(from, send, send.group(), (msgId, now) -> fanOut(from, send, msgId, now));
+            return oncePerRequestId(from, send, send.group(), (msgId, now) -> {
+                requireMedia(send);
+                return fanOut(from, send, msgId, now);
+            });
         }
-        return oncePerRequestId(from, send, send.to(), (msgId, now) -> store.append(send.to(),
-                seq -> new Msg(seq, msgId, from, send.to(), null, send.body(), send.media(), now),
-                new Commit.SendKey(from, send.id(), msgId, now), ChatStore.Admission.SEND).durable());
+        return oncePerRequestId(from, send, send.to(), (msgId, now) -> {
+            requireMedia(send);
+            return store.append(send.to(),
+                    seq -> new Msg(seq, msgId, from, send.to(), null, send.body(), send.media(), now),
+                    new Commit.SendKey(from, send.id(), msgId, now), ChatStore.Admission.SEND).durable();
+        });
+    }
+
+    /** Refuses a send whose media is not an upload of the server's; a lookup, on the sender's own thread. */
+    private void requireMedia(ClientFrame.Send send) throws ProtocolException {
+        if (send.media() != null) media.require(send.id(), send.media().id());
     }
 
     /** How a message reaches its inboxes; the future completes when every item is safe. */
@@ -186,10 +195,6 @@ public final class Router {
             // the one thing we may drop, since the message itself was delivered.
             LOG.log(System.Logger.Level.DEBUG, "receipt for {0} dropped: {1}", to, e.getMessage());
         }
-    }
-
-    private static CompletableFuture<ServerFrame.Reply> failed(ProtocolException e) {
-        return CompletableFuture.completedFuture(e.toFrame());
     }
 
     /** The error frame for a failed send: a refusal as itself, anything else as {@code internal}. */

@@ -421,6 +421,21 @@ public final class ChatStore {
         withSendKeys(sender, keys -> keys.settle(requestId, sent));
     }
 
+    /**
+     * True if {@code requestId} is on record for the sender: a retry, which is answered with the
+     * first send's {@code ok}, and so is never refused for the sending rate.
+     */
+    public boolean knowsSend(String sender, String requestId, long now) {
+        Partition p = part(sender);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(sender);
+            return st != null && st.sendKeys().get(requestId, now, sendKeyTtlMillis) != null;
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
     /** Forgets a send that failed, so that a retry with the same id is tried afresh. */
     public void forgetSend(String sender, String requestId, SentMessage sent) {
         withSendKeys(sender, keys -> keys.remove(requestId, sent));

@@ -68,6 +68,27 @@ class MediaExpiryTest extends ServerTest {
         assertEquals("no_such_media", reply.path("code").asText());
     }
 
+    @Test
+    void aRetryOfADeliveredSendGetsItsFirstAnswerAfterTheMediaExpired() throws Exception {
+        try (Wire bob = server.connect()) {
+            bob.register("bob");
+        }
+        String id = http.uploaded(token, "audio/ogg", new byte[16]);
+        String send = "{'type':'send','id':'s1','to':'bob','body':'','media':{'id':'" + id + "','mime':'audio/ogg','size':16}}";
+        JsonNode first = alice.request(send, "s1");
+        assertEquals("ok", first.path("type").asText(), first::toString);
+        long expires = System.currentTimeMillis() + TTL.toMillis();
+        assertTrue(eventually(() -> System.currentTimeMillis() > expires, TTL.multipliedBy(2)));
+
+        // when the client retries (its ok was lost, say) after the upload expired
+        JsonNode retry = alice.request(send, "s1");
+
+        // then it gets the first answer, not no_such_media
+        assertEquals("ok", retry.path("type").asText(), retry::toString);
+        assertEquals(first.path("msg").asText(), retry.path("msg").asText());
+        assertEquals(first.path("ts").asLong(), retry.path("ts").asLong());
+    }
+
     /** Polls {@code condition} until it holds or {@code timeout} passes. */
     static boolean eventually(BooleanSupplier condition, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -3,7 +3,9 @@ package loomchat.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import loomchat.testing.TestServer;
@@ -70,6 +72,36 @@ class AbuseTest {
             assertEquals(3, limited);
             // and bob gets exactly the accepted ones
             for (int i = 0; i < 3; i++) assertEquals("msg", bob.next("msg").path("type").asText());
+        }
+    }
+
+    @Test
+    void aRetryOfAnAcceptedSendGetsItsFirstAnswerEvenWhenTheRateIsUsedUp() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("send_rate", 1, "send_burst", 2));
+             Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            // given alice has used up her burst
+            alice.send("{'type':'send','id':'s1','to':'bob','body':'1'}")
+                    .send("{'type':'send','id':'s2','to':'bob','body':'2'}")
+                    .send("{'type':'send','id':'s3','to':'bob','body':'3'}");
+            bob.ack(bob.next("msg").path("seq").asLong()).ack(bob.next("msg").path("seq").asLong());
+            Map<String, JsonNode> replies = new HashMap<>();
+            while (replies.size() < 3) {
+                JsonNode r = alice.nextMatching(f -> f.has("id"), "a reply");
+                replies.put(r.path("id").asText(), r);
+            }
+            JsonNode first = replies.get("s1");
+            assertEquals("ok", first.path("type").asText());
+            assertEquals("ok", replies.get("s2").path("type").asText());
+            assertEquals("rate_limited", replies.get("s3").path("code").asText());
+
+            // when she retries the first send at once
+            JsonNode retry = alice.request("{'type':'send','id':'s1','to':'bob','body':'1'}", "s1");
+
+            // then it is answered as the first time, and bob gets nothing more
+            assertEquals("ok", retry.path("type").asText(), retry::toString);
+            assertEquals(first.path("msg").asText(), retry.path("msg").asText());
+            assertEquals(first.path("ts").asLong(), retry.path("ts").asLong());
+            bob.expectSilence(Duration.ofMillis(300));
         }
     }
 
