@@ -56,7 +56,7 @@ public final class ConfigLoader {
         d.put("password_iterations", 600_000);
         d.put("hash_concurrency", Math.max(1, Runtime.getRuntime().availableProcessors()));
         d.put("token_ttl", "30d");
-        d.put("send_keys_per_user", 1024);
+        d.put("send_keys_per_user", 10_000);
         d.put("send_key_ttl", "24h");
         d.put("max_group_size", 1024);
         d.put("max_subscriptions", 10_000);

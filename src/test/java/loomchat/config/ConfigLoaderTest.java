@@ -36,6 +36,8 @@ class ConfigLoaderTest {
         assertEquals(600_000, c.passwordIterations());
         assertEquals(Duration.ofMillis(20), c.groupCommitDelay());
         assertEquals(Duration.ofSeconds(1), c.ackGrace());
+        assertEquals(10_000, c.sendKeysPerUser()); // the contract: a retry within 24 h or the last 10,000 sends
+        assertEquals(Duration.ofHours(24), c.sendKeyTtl());
         assertNull(c.dbUrl());
     }
 
