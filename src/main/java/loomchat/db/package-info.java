@@ -3,9 +3,13 @@
  *
  * <p>{@link loomchat.db.Database} owns the pool and creates the schema from
  * {@code schema.sql}. {@link loomchat.db.GroupCommitter} is the write path of the message flow:
- * it collects the store's {@link loomchat.store.Commit} operations for a few milliseconds and
- * writes each lane's batch in one transaction, skipping inbox items acknowledged in the meantime.
- * {@link loomchat.db.Accounts} holds the account and token SQL, and {@link loomchat.db.Recovery}
- * loads the store back at start. The SQL is portable: H2 is the default, any JDBC URL works.
+ * it holds the store's {@link loomchat.store.Commit} operations for {@code group_commit_delay},
+ * or up to {@code ack_grace} for an online recipient's items (10 s for last-seen times), and
+ * writes each lane's batch in one transaction. The holding is what lets it skip an item
+ * acknowledged in the meantime, which then never touches disk.
+ * {@link loomchat.db.Accounts} holds the account and token SQL, {@link loomchat.db.GroupRecords}
+ * the group SQL (and loads the groups at start), and {@link loomchat.db.Recovery} loads the rest
+ * of the store back at start. {@link loomchat.db.Housekeeping} deletes expired tokens and old
+ * send ids now and then. The SQL is portable: H2 is the default, any JDBC URL works.
  */
 package loomchat.db;

@@ -1,11 +1,21 @@
 /**
- * The partitioned in-memory state of the chat service: who is online, and every user's inbox
- * of items not yet acknowledged.
+ * The partitioned in-memory state of the chat service: who is online, every user's inbox of
+ * items not yet acknowledged, each sender's recent send ids ({@link loomchat.store.SendKeys}),
+ * who watches whose presence ({@link loomchat.store.Watchers}), and the groups
+ * ({@link loomchat.store.GroupTable}).
  *
  * <p>Users hash to {@link loomchat.store.Partition}s; each partition guards its users behind its
  * own {@link java.util.concurrent.locks.ReentrantLock}, held only for memory operations (never
  * for I/O), and no operation ever holds two partition locks. This is WhatsApp's (and Erlang's)
  * "partition everything": two users in different partitions never contend.
+ *
+ * <p>Two kinds of state have locks of their own. Groups belong to no user's partition: the
+ * {@link loomchat.store.GroupTable} keeps them in partitions of its own, each group an immutable
+ * {@link loomchat.store.Group} replaced whole on a change, so a send walks its members without a
+ * lock. A group's membership changes take that group's change lock across their database write,
+ * so that two admins cannot both pass the size check: the one lock here held across I/O, and
+ * only those rare changes take it. A watched user's {@link loomchat.store.Watchers} have their
+ * own lock, so that telling thousands of watchers holds up none of the partition's other users.
  *
  * <p>The store never touches the database. What must survive is handed, still under the
  * partition lock so that per-user order is kept, to a {@link loomchat.store.CommitQueue}
