@@ -101,7 +101,11 @@ public final class ChatClient implements AutoCloseable {
     private volatile boolean autoAck = true;
     private volatile Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     private volatile String user;
-    /** The last error the server sent without an id: it usually explains the close that follows. */
+    /**
+     * An error the server sent without an id as its latest frame: it explains the close that
+     * follows (say, {@code session_replaced}). Cleared by any later frame, so that an old refusal
+     * of an {@code ack} or {@code read} is never taken for the reason of a close.
+     */
     private volatile ServerFrame.Error serverError;
 
     /**
@@ -111,6 +115,14 @@ public final class ChatClient implements AutoCloseable {
      * the server waits for this very reader to take its replies).
      */
     private volatile boolean unflushed;
+
+    /**
+     * An ack the reader could not write because a caller held {@link #writeLock} (0 if none).
+     * The reader never waits for that lock: the caller may be blocked writing to a socket the
+     * server has stopped reading until this very reader takes its replies. Whoever releases the
+     * lock next sends it; the reader sets it before it tries the lock, so one of them always does.
+     */
+    private final AtomicLong owedAck = new AtomicLong();
 
     // Only the reader thread touches these.
     private int framesSinceFlush;
@@ -272,6 +284,12 @@ public final class ChatClient implements AutoCloseable {
      */
     public CompletableFuture<Reply> request(ClientFrame.Request request) {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
+        String id = request.id();
+        if (id == null || id.isEmpty() || id.length() > 64) {
+            // The server would answer without an id, and nothing could match the answer to this future.
+            reply.completeExceptionally(new ChatException(ErrorCode.INVALID, "a request id has 1 to 64 characters"));
+            return reply;
+        }
         byte[] line = CODEC.encode(request);
         if (line.length - 1 > welcome.maxFrameBytes()) {
             reply.completeExceptionally(new ChatException(ErrorCode.FRAME_TOO_LARGE,
@@ -437,7 +455,7 @@ public final class ChatClient implements AutoCloseable {
     /** Closes the connection; pending requests fail with {@link ChatException}. Idempotent. */
     @Override
     public void close() {
-        shutdown(new ChatException(null, "the client closed the connection"));
+        shutdown(new ChatException(null, "the client closed the connection"), false);
         if (reader != Thread.currentThread() && reader.isAlive()) {
             try {
                 reader.join(Duration.ofSeconds(1)); // so that a test sees onClose has run once close() returns
@@ -465,8 +483,16 @@ public final class ChatClient implements AutoCloseable {
     }
 
     private void shutdown(ChatException cause) {
+        shutdown(cause, true);
+    }
+
+    /**
+     * Ends the connection once, for {@code cause}; if {@code explainedByServer}, an error the
+     * server sent just before (without an id) becomes the reason, with its code.
+     */
+    private void shutdown(ChatException cause, boolean explainedByServer) {
         if (!isOpen()) return;
-        ServerFrame.Error said = serverError;
+        ServerFrame.Error said = explainedByServer ? serverError : null;
         ChatException reason = said == null ? cause
                 : new ChatException(said.code(), said.message() == null ? cause.getMessage() : said.message(), cause);
         if (!closeCause.compareAndSet(null, reason)) return;
@@ -529,12 +555,18 @@ public final class ChatClient implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "reading from " + peer + " failed", e);
                 cause = new ChatException(null, "reading from " + peer + " failed: " + e.getMessage(), e);
             }
+        } catch (Error e) {
+            // A failed assertion in a test's listener, most likely: the reader cannot go on, and
+            // the close must say why rather than blame the server.
+            if (isOpen()) cause = new ChatException(null, "the reader thread stopped: " + e + " (thrown by a listener?)", e);
+            throw e;
         } finally {
             if (isOpen()) shutdown(cause != null ? cause : new ChatException(null, peer + " closed the connection"));
         }
     }
 
     private void dispatch(ServerFrame frame) throws IOException {
+        if (serverError != null && !(frame instanceof ServerFrame.Error e && e.id() == null)) serverError = null;
         switch (frame) {
             case InboxItem item -> deliver(item);
             case ServerFrame.Error e when e.id() == null -> {
@@ -576,7 +608,21 @@ public final class ChatClient implements AutoCloseable {
         unacked = 0;
         if (!autoAck || highestSeen <= lastAcked || !isOpen()) return;
         lastAcked = highestSeen;
-        write(CODEC.encode(new ClientFrame.Ack(highestSeen)));
+        owedAck.set(highestSeen);
+        if (!writeLock.tryLock()) return; // the holder sends it when it lets go
+        try {
+            writeOwedAck();
+            unflushed = true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Writes the ack the reader left, if any; under {@link #writeLock}. */
+    private void writeOwedAck() throws IOException {
+        long seq = owedAck.getAndSet(0); // taken whole: the reader may be setting a newer one
+        if (seq == 0) return;
+        out.write(CODEC.encode(new ClientFrame.Ack(seq)));
     }
 
     /** The socket's input, which sends the pending ack whenever the reader is about to wait for more. */
@@ -600,6 +646,7 @@ public final class ChatClient implements AutoCloseable {
     private void write(byte[] line) throws IOException {
         writeLock.lock();
         try {
+            writeOwedAck();
             out.write(line);
             // The reader thread writes in bursts (a listener answers each of many items, an ok's
             // stage sends the next message): it flushes once, before it next waits for input,
@@ -613,13 +660,24 @@ public final class ChatClient implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
+        // An ack the reader left while this thread wrote (it did not wait for the lock).
+        if (owedAck.get() != 0 && Thread.currentThread() != reader && writeLock.tryLock()) {
+            try {
+                writeOwedAck();
+                out.flush();
+            } finally {
+                writeLock.unlock();
+            }
+        }
     }
 
-    /** Called on the reader thread before it may block: sends what it wrote since the last flush. */
+    /**
+     * Called on the reader thread before it may block: sends what it wrote since the last flush.
+     * If a caller holds the lock, the reader does not wait: that caller flushes before it lets go.
+     */
     private void flushBeforeWaiting() throws IOException {
         framesSinceFlush = 0;
-        if (!unflushed) return;
-        writeLock.lock();
+        if (!unflushed || !writeLock.tryLock()) return;
         try {
             if (unflushed) {
                 unflushed = false;

@@ -1,0 +1,75 @@
+package loomchat.client;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import loomchat.protocol.ClientFrame;
+import loomchat.protocol.ErrorCode;
+import loomchat.protocol.ServerFrame;
+import loomchat.testing.ServerTest;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What {@link ChatClient} says when something goes wrong, so that a test author can tell what did. */
+class ChatClientFailuresTest extends ServerTest {
+
+    @Test
+    void anOldRefusalWithoutAnIdIsNotTakenForTheReasonOfALaterClose() throws Exception {
+        // given bob's read of a message that is not his was refused (an error without an id)
+        server.register("bob");
+        BlockingQueue<ServerFrame> events = new LinkedBlockingQueue<>();
+        ChatClient bob = ChatClient.connect("127.0.0.1", server.port()).onEvent(events::add);
+        bob.login("bob", Wire.PASSWORD);
+        bob.read("not-a-message-of-bobs");
+        ServerFrame.Error refused = assertInstanceOf(ServerFrame.Error.class, events.poll(5, TimeUnit.SECONDS));
+        assertEquals(ErrorCode.INVALID, refused.code());
+
+        // when he closes the connection himself
+        bob.close();
+
+        // then the close is his own, with no server code attached
+        assertNull(bob.closeCause().code(), bob.closeCause().getMessage());
+    }
+
+    @Test
+    void aListenerThatThrowsAnAssertionErrorIsNamedAsTheReasonOfTheClose() throws Exception {
+        // given bob's item listener fails an assertion
+        server.register("bob");
+        ChatClient bob = ChatClient.connect("127.0.0.1", server.port())
+                .onItem(item -> { throw new AssertionError("the listener's own check failed"); });
+        bob.login("bob", Wire.PASSWORD);
+
+        // when an item arrives
+        try (Wire alice = server.userOnline("alice")) {
+            alice.sendMessage("c1", "bob", "hello");
+        }
+
+        // then the client closes, and says it was the listener, not the server
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (bob.isOpen() && System.nanoTime() < deadline) Thread.sleep(10);
+        assertFalse(bob.isOpen());
+        assertTrue(bob.closeCause().getMessage().contains("the listener's own check failed"), bob.closeCause().getMessage());
+        bob.close();
+    }
+
+    @Test
+    void aRequestIdTheServerCannotEchoFailsAtOnceInsteadOfWaitingForever() throws Exception {
+        server.register("bob");
+        try (ChatClient bob = ChatClient.connect("127.0.0.1", server.port())) {
+            bob.login("bob", Wire.PASSWORD);
+
+            ExecutionException tooLong = assertThrows(ExecutionException.class, () ->
+                    bob.send(new ClientFrame.Send("x".repeat(65), "bob", null, "hi", null)).get(5, TimeUnit.SECONDS));
+
+            assertEquals(ErrorCode.INVALID, assertInstanceOf(ChatException.class, tooLong.getCause()).code());
+        }
+    }
+}
