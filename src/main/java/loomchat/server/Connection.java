@@ -122,8 +122,17 @@ final class Connection implements Runnable {
         user = null;
     }
 
-    /** Closes the socket from outside (shutdown); the read loop ends with an exception. */
+    /**
+     * Closes the connection from outside (a timeout, shutdown); the read loop ends with an
+     * exception. Through the outbox once there is one, which stops a writer stuck on the socket
+     * first (a TLS close would wait for it).
+     */
     void close() {
+        Outbox o = outbox;
+        if (o != null) {
+            o.close();
+            return;
+        }
         try {
             socket.close();
         } catch (IOException ignored) {

@@ -49,6 +49,7 @@ final class Outbox implements Endpoint {
     private boolean woken;             // the inbox may have items since the writer last looked
     private boolean closing;           // write what is queued, then close the socket
     private boolean closed;
+    private Thread writer;             // the running writer thread, if any
     private volatile String user;      // set once the login reply is queued: the inbox opens
     private volatile long blockedSince; // nanoTime when the current socket write began; 0 when none
 
@@ -72,6 +73,8 @@ final class Outbox implements Endpoint {
      */
     private boolean enqueue(ServerFrame frame, boolean droppable) {
         byte[] bytes = codec.encode(frame); // encode outside the lock
+        boolean cut = false;
+        Thread stuck = null;
         lock.lock();
         try {
             if (closing || closed) return false;
@@ -80,18 +83,23 @@ final class Outbox implements Endpoint {
                 metrics.outboxDrops.increment();
                 return false;
             }
-            if (queue.size() >= capacity) {
+            if (queue.size() < capacity) {
+                queue.add(bytes);
+                startWriter();
+            } else {
                 // The client is not reading. Cut it rather than let it grow our memory.
                 metrics.outboxDrops.increment();
                 metrics.slowClientsCut.increment();
                 LOG.log(System.Logger.Level.INFO, "{0}: outbound queue full, disconnecting", name());
-                closeNow();
-                return false;
+                stuck = markClosed();
+                cut = true;
             }
-            queue.add(bytes);
-            startWriter();
         } finally {
             lock.unlock();
+        }
+        if (cut) {
+            closeSocket(stuck);
+            return false;
         }
         metrics.frameOut(FrameCodec.wireType(frame));
         return true;
@@ -210,20 +218,35 @@ final class Outbox implements Endpoint {
         }
     }
 
-    /** Closes the socket now, dropping whatever is queued. */
+    /** Closes the socket now, dropping whatever is queued; a writer stuck on the socket is stopped. */
     void close() {
+        Thread stuck;
         lock.lock();
         try {
-            closeNow();
+            stuck = markClosed();
         } finally {
             lock.unlock();
         }
+        closeSocket(stuck);
     }
 
-    private void closeNow() {
+    /** Under the lock: nothing more is queued or written. Returns the writer thread to stop, if one runs. */
+    private Thread markClosed() {
         closed = true;
         room.signalAll();
         queue = null;
+        return writing ? writer : null;
+    }
+
+    /**
+     * Closes the socket, never under the lock: closing a TLS socket writes a {@code close_notify},
+     * and first waits for any write in progress, which against a peer that does not read never
+     * ends; a thread closing under the lock would stall everyone who queues to this connection,
+     * and the server's timer with them. So a writer still running is interrupted first: a virtual
+     * thread interrupted in a socket write closes the socket, which ends that write at once.
+     */
+    private void closeSocket(Thread stuck) {
+        if (stuck != null && stuck != Thread.currentThread()) stuck.interrupt();
         try {
             socket.close(); // also ends the reader, which is blocked in read()
         } catch (IOException ignored) {
@@ -234,7 +257,7 @@ final class Outbox implements Endpoint {
     private void startWriter() {
         if (writing || closed) return;
         writing = true;
-        Thread.ofVirtual().name(name() + "-writer").start(this::write);
+        writer = Thread.ofVirtual().name(name() + "-writer").start(this::write);
     }
 
     /** The writer: runs while there is something to write. */
@@ -261,18 +284,23 @@ final class Outbox implements Endpoint {
                     }
                 }
                 out.flush();
-                if (stopIfDone()) return;
+                if (stopIfDone()) {
+                    if (closed) closeSocket(null); // finish(): everything is written
+                    return;
+                }
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: write failed: {1}", name(), e.toString());
             lock.lock();
             try {
-                closeNow();
+                markClosed();
                 writing = false;
+                writer = null;
                 idle.signalAll();
             } finally {
                 lock.unlock();
             }
+            closeSocket(null);
         }
     }
 
@@ -298,8 +326,9 @@ final class Outbox implements Endpoint {
                 return false; // look at the inbox once more
             }
             if (queue != null) queue = null; // drop the empty queue's array while idle
-            if (closing) closeNow();
+            if (closing) markClosed();
             writing = false;
+            writer = null;
             idle.signalAll();
             return true;
         } finally {

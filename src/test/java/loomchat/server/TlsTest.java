@@ -2,6 +2,7 @@ package loomchat.server;
 
 import java.io.FileInputStream;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,13 +11,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import loomchat.client.ChatClient;
 import loomchat.protocol.ServerFrame;
 import loomchat.testing.TestServer;
+import loomchat.testing.Wire;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,6 +82,48 @@ class TlsTest {
                 plain.register("mallory", "correct horse");
             }
         });
+    }
+
+    @Test
+    void aTlsClientThatStopsReadingIsCutWithoutStoppingTheServersTimeouts() throws Exception {
+        try (TestServer slow = TestServer.start(Map.of("tls_keystore", keystore.toString(),
+                "tls_keystore_password", PASSWORD, "write_stall_timeout", "500ms", "login_timeout", "2s",
+                "send_rate", 100000, "send_burst", 100000, "outbox_capacity", 100000))) {
+            // given bob logs in over TLS and then never reads
+            SSLSocket bob = (SSLSocket) trusting.getSocketFactory().createSocket();
+            bob.setReceiveBufferSize(4096);
+            bob.connect(new InetSocketAddress("127.0.0.1", slow.port()));
+            bob.getOutputStream().write(("{\"type\":\"register\",\"id\":\"r\",\"user\":\"bob\",\"password\":\"" + Wire.PASSWORD
+                    + "\"}\n{\"type\":\"login\",\"id\":\"l\",\"user\":\"bob\",\"password\":\"" + Wire.PASSWORD + "\"}\n").getBytes());
+            bob.getOutputStream().flush();
+            Thread.sleep(300); // let the login finish before alice floods him
+            try (ChatClient alice = ChatClient.connect("127.0.0.1", slow.port(), trusting.getSocketFactory(),
+                    Duration.ofSeconds(5))) {
+                alice.register("alice", Wire.PASSWORD);
+                alice.login("alice", Wire.PASSWORD);
+                String body = "x".repeat(4000);
+                List<CompletableFuture<ServerFrame.SendOk>> oks = new ArrayList<>();
+                for (int i = 0; i < 2000; i++) oks.add(alice.send("bob", body)); // 8 MB, far beyond the buffers
+                CompletableFuture.allOf(oks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            }
+
+            // when the server cuts him off for not reading (his writer is stuck in a TLS write)
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (slow.server().metrics().slowClientsCut.sum() == 0 && System.nanoTime() < deadline) Thread.sleep(50);
+            assertEquals(1, slow.server().metrics().slowClientsCut.sum(), "a client that does not read is cut off");
+
+            // then his connection ends, and the once-a-second sweep still closes a connection that never logs in
+            while (slow.server().connectionCount() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
+            assertEquals(0, slow.server().connectionCount(), "the cut connection ended");
+            try (SSLSocket silent = (SSLSocket) trusting.getSocketFactory().createSocket("127.0.0.1", slow.port())) {
+                silent.setSoTimeout(10_000);
+                InputStream in = silent.getInputStream();
+                while (in.read() >= 0) {
+                    // the welcome, then nothing until the login timeout closes it
+                }
+            }
+            bob.close();
+        }
     }
 
     @Test
