@@ -14,6 +14,25 @@ import loomchat.metrics.Metrics;
  * HTTP(S) server with a virtual thread per exchange.
  */
 public final class HttpFront implements AutoCloseable {
+    /**
+     * Bounds the JDK's server leaves unlimited by default, set unless the operator set them
+     * (with {@code -D}): connections on this port, and how long reading one request (headers and
+     * body) and writing one response may take. Without them a client sending its headers a byte
+     * a minute, or reading a download as slowly, holds a socket and a thread forever. Five
+     * minutes is enough for the largest upload (16 MiB) at about 60 KB/s.
+     */
+    static final java.util.Map<String, String> LIMITS = java.util.Map.of(
+            "jdk.httpserver.maxConnections", "10000",
+            "sun.net.httpserver.maxReqTime", "300",
+            "sun.net.httpserver.maxRspTime", "300");
+
+    static {
+        // Read once, when the JDK's server classes load: so before the first server is made.
+        LIMITS.forEach((key, value) -> {
+            if (System.getProperty(key) == null) System.setProperty(key, value);
+        });
+    }
+
     private final HttpServer http;
 
     /** An HTTP front on {@code bind:port}; HTTPS when {@code tls} is not null. */

@@ -31,6 +31,7 @@ public final class ServerJar implements AutoCloseable {
 
     private final Path workDir;
     private final List<Process> started = new ArrayList<>();
+    private final List<String> jvmOptions = new ArrayList<>();
     private final Map<Process, Path> stderr = new HashMap<>();
 
     /** One running server process and the ports it printed. */
@@ -40,6 +41,12 @@ public final class ServerJar implements AutoCloseable {
     /** Processes start in {@code workDir}, so that no config.yaml is picked up by accident. */
     public ServerJar(Path workDir) {
         this.workDir = workDir;
+    }
+
+    /** JVM options (such as {@code -Dkey=value}) for the processes started from now on. */
+    public ServerJar withJvmOptions(String... options) {
+        jvmOptions.addAll(List.of(options));
+        return this;
     }
 
     /**
@@ -78,7 +85,9 @@ public final class ServerJar implements AutoCloseable {
         String jar = System.getProperty("loomchat.jar", "target/loomchat.jar");
         assertTrue(Files.isRegularFile(Path.of(jar)), "the shaded jar at " + jar + " (run mvn package first)");
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-jar", Path.of(jar).toAbsolutePath().toString()));
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", Path.of(jar).toAbsolutePath().toString()));
         command.addAll(args);
         Path errors = workDir.resolve("stderr-" + started.size() + ".log");
         Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectError(errors.toFile()).start();
