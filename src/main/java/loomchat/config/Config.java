@@ -32,6 +32,7 @@ public record Config(
         int outboxCapacity,
         int socketSendBuffer,
         int maxInboxItems,
+        long maxInboxBytes,
         int maxConnections,
         int passwordIterations,
         int hashConcurrency,

@@ -34,15 +34,17 @@ public final class ChatStore {
     private final Partition[] parts;
     private final CommitQueue commits;
     private final int maxInboxItems;
+    private final long maxInboxBytes;
     private final int sendKeysPerUser;
     private final long sendKeyTtlMillis;
 
-    public ChatStore(int partitions, CommitQueue commits, int maxInboxItems, int sendKeysPerUser,
+    public ChatStore(int partitions, CommitQueue commits, int maxInboxItems, long maxInboxBytes, int sendKeysPerUser,
                      long sendKeyTtlMillis) {
         this.parts = new Partition[partitions];
         for (int i = 0; i < partitions; i++) parts[i] = new Partition(i);
         this.commits = commits;
         this.maxInboxItems = maxInboxItems;
+        this.maxInboxBytes = maxInboxBytes;
         this.sendKeysPerUser = sendKeysPerUser;
         this.sendKeyTtlMillis = sendKeyTtlMillis;
     }
@@ -227,6 +229,12 @@ public final class ChatStore {
             }
             long seq = inbox.nextSeq;
             InboxItem item = make.apply(seq);
+            // Bytes too: a count alone would let 100,000 of the largest messages hold gigabytes.
+            long byteLimit = admission == Admission.SEND ? maxInboxBytes : 2L * maxInboxBytes;
+            if (inbox.bodyBytes() + Inbox.weight(item) > byteLimit) {
+                throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
+                        "the inbox of " + owner + " is full; try again later");
+            }
             // An online recipient will most likely ack the item soon: hold it for that, so that it
             // never touches disk. Behind a held item, hold too: one user's items are written in order.
             InboxEntry previous = inbox.last();

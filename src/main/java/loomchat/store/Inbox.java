@@ -23,6 +23,8 @@ final class Inbox {
     private int pushedCount;
     /** Entries not yet handed to the writer that are not receipts: what a receipt may be sent ahead of. */
     private int unpushedNonReceipts;
+    /** The bodies' size, counted by {@link #weight}: what {@code max_inbox_bytes} bounds. */
+    private long bodyBytes;
 
     long nextSeq = 1;
     /** Highest seq whose reservation is durable: only items up to it may be pushed. */
@@ -33,6 +35,19 @@ final class Inbox {
 
     int size() {
         return size;
+    }
+
+    long bodyBytes() {
+        return bodyBytes;
+    }
+
+    /**
+     * What an item's body weighs against {@code max_inbox_bytes}: its characters (a byte each in
+     * a Latin-1 string, two otherwise). Receipts and group events have no body and count only
+     * against {@code max_inbox_items}.
+     */
+    static long weight(ServerFrame.InboxItem item) {
+        return item instanceof ServerFrame.Msg m && m.body() != null ? m.body().length() : 0;
     }
 
     /** Items that will be delivered: all but those whose write failed. */
@@ -55,6 +70,7 @@ final class Inbox {
         if (size == ring.length) grow();
         ring[(head + size) & (ring.length - 1)] = e;
         size++;
+        bodyBytes += weight(e.item());
         if (!isReceipt(e)) unpushedNonReceipts++;
     }
 
@@ -67,6 +83,7 @@ final class Inbox {
             ring[at] = null;
             head++;
             size--;
+            bodyBytes -= weight(dropped.getLast().item());
             if (pushedCount > 0) pushedCount--;
             else if (!isReceipt(dropped.getLast())) unpushedNonReceipts--;
         }

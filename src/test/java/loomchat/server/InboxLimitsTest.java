@@ -1,0 +1,50 @@
+package loomchat.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import loomchat.testing.TestServer;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** One user's inbox is bounded by items and by bytes; a refused send says {@code overloaded}. */
+class InboxLimitsTest {
+
+    @Test
+    void aSendToAnInboxHoldingMaxInboxItemsIsRefusedAsOverloaded() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("max_inbox_items", 16));
+             Wire alice = server.userOnline("alice")) {
+            server.register("bob"); // offline: nothing is acknowledged
+            for (int i = 0; i < 16; i++) assertEquals("ok", alice.sendMessage("s" + i, "bob", "hi").path("type").asText());
+
+            JsonNode refused = alice.request("{'type':'send','id':'s16','to':'bob','body':'one too many'}", "s16");
+
+            assertEquals("overloaded", refused.path("code").asText());
+        }
+    }
+
+    @Test
+    void aSendThatWouldTakeAnInboxPastMaxInboxBytesIsRefusedUntilBobAcks() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("max_inbox_bytes", 65536, "max_frame_bytes", 65536));
+             Wire alice = server.userOnline("alice")) {
+            server.register("bob");
+            String body = "x".repeat(20_000);
+            for (int i = 0; i < 3; i++) assertEquals("ok", alice.sendMessage("s" + i, "bob", body).path("type").asText());
+
+            // when a fourth 20,000-character body would pass 65,536
+            JsonNode refused = alice.request("{'type':'send','id':'s3','to':'bob','body':'" + body + "'}", "s3");
+
+            // then it is refused, though the inbox holds only three items
+            assertEquals("overloaded", refused.path("code").asText());
+            // and once bob has taken and acked them, there is room again
+            try (Wire bob = server.connect()) {
+                bob.login("bob");
+                bob.ack(bob.next("msg", 3).getLast().path("seq").asLong());
+                bob.expectSilence(java.time.Duration.ofMillis(200)); // the ack is processed before the retry
+                assertEquals("ok", alice.request("{'type':'send','id':'s3','to':'bob','body':'" + body + "'}", "s3")
+                        .path("type").asText());
+            }
+        }
+    }
+}
