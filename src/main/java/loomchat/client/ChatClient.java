@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
@@ -187,6 +188,11 @@ public final class ChatClient implements AutoCloseable {
             socket.setSoTimeout(timeoutMillis);
             if (tls != null) {
                 SSLSocket secure = (SSLSocket) tls.createSocket(socket, host, port, true);
+                // Check that the certificate names this host, as HTTPS does: a trusted certificate
+                // for any other name would otherwise do (the JDK leaves it to the caller on a socket).
+                SSLParameters params = secure.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS");
+                secure.setSSLParameters(params);
                 secure.startHandshake();
                 socket = secure;
             }

@@ -76,6 +76,18 @@ class TlsTest {
     }
 
     @Test
+    void theClientLibraryRefusesACertificateThatDoesNotNameTheHost() throws Exception {
+        // given a server on 127.0.0.2, whose certificate names only localhost and 127.0.0.1
+        try (TestServer elsewhere = TestServer.start(Map.of("bind", "127.0.0.2",
+                "tls_keystore", keystore.toString(), "tls_keystore_password", PASSWORD))) {
+
+            // then a client trusting the certificate still refuses it for that address
+            assertThrows(javax.net.ssl.SSLHandshakeException.class, () ->
+                    ChatClient.connect("127.0.0.2", elsewhere.port(), trusting.getSocketFactory(), Duration.ofSeconds(5)).close());
+        }
+    }
+
+    @Test
     void plainTcpClientCannotTalkToATlsPort() throws Exception {
         assertThrows(Exception.class, () -> {
             try (ChatClient plain = ChatClient.connect("127.0.0.1", server.port(), null, Duration.ofSeconds(2))) {
