@@ -187,11 +187,14 @@ public final class ChatStore {
 
     /** How an item is admitted to an inbox, and what may refuse it. */
     public enum Admission {
-        /** A client's 1:1 send: refused at {@code max_inbox_items}, or when the commit queue is full. */
+        /**
+         * A client's 1:1 send: refused at {@code max_inbox_items} messages or {@code max_inbox_bytes},
+         * or when the commit queue is full. Receipts and events waiting do not count against it.
+         */
         SEND,
         /**
-         * An item the server makes itself (a receipt): allowed twice the inbox cap, and still
-         * refused when the commit queue is full.
+         * An item the server makes itself (a receipt): allowed twice the inbox cap, counted
+         * apart from messages, and still refused when the commit queue is full.
          */
         NOTICE,
         /**
@@ -222,16 +225,16 @@ public final class ChatStore {
             UserState st = p.users.get(owner);
             if (st == null) throw new ProtocolException(ErrorCode.NO_SUCH_USER, requestId, "no such user: " + owner);
             Inbox inbox = st.inbox;
-            long limit = admission == Admission.SEND ? maxInboxItems : 2L * maxInboxItems;
-            if (inbox.size() >= limit) {
-                throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
-                        "the inbox of " + owner + " is full; try again later");
-            }
             long seq = inbox.nextSeq;
             InboxItem item = make.apply(seq);
-            // Bytes too: a count alone would let 100,000 of the largest messages hold gigabytes.
+            // Messages and the server's own items (receipts, group events) are counted apart, so
+            // that nobody can refuse messages to a user by making receipts for them (a read
+            // repeated, say). Bytes too: a count alone would let the largest messages hold gigabytes.
+            boolean message = item instanceof ServerFrame.Msg;
+            long ofItsKind = message ? inbox.messages() : inbox.size() - inbox.messages();
+            long limit = admission == Admission.SEND ? maxInboxItems : 2L * maxInboxItems;
             long byteLimit = admission == Admission.SEND ? maxInboxBytes : 2L * maxInboxBytes;
-            if (inbox.bodyBytes() + Inbox.weight(item) > byteLimit) {
+            if (ofItsKind >= limit || inbox.bodyBytes() + Inbox.weight(item) > byteLimit) {
                 throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
                         "the inbox of " + owner + " is full; try again later");
             }

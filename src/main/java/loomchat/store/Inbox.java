@@ -25,6 +25,8 @@ final class Inbox {
     private int unpushedNonReceipts;
     /** The bodies' size, counted by {@link #weight}: what {@code max_inbox_bytes} bounds. */
     private long bodyBytes;
+    /** Entries that are messages, as opposed to receipts and group events: counted apart against the cap. */
+    private int messages;
 
     long nextSeq = 1;
     /** Highest seq whose reservation is durable: only items up to it may be pushed. */
@@ -39,6 +41,10 @@ final class Inbox {
 
     long bodyBytes() {
         return bodyBytes;
+    }
+
+    int messages() {
+        return messages;
     }
 
     /**
@@ -71,6 +77,7 @@ final class Inbox {
         ring[(head + size) & (ring.length - 1)] = e;
         size++;
         bodyBytes += weight(e.item());
+        if (e.item() instanceof ServerFrame.Msg) messages++;
         if (!isReceipt(e)) unpushedNonReceipts++;
     }
 
@@ -84,6 +91,7 @@ final class Inbox {
             head++;
             size--;
             bodyBytes -= weight(dropped.getLast().item());
+            if (dropped.getLast().item() instanceof ServerFrame.Msg) messages--;
             if (pushedCount > 0) pushedCount--;
             else if (!isReceipt(dropped.getLast())) unpushedNonReceipts--;
         }

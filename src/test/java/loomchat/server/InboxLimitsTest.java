@@ -25,6 +25,26 @@ class InboxLimitsTest {
     }
 
     @Test
+    void receiptsWaitingInAnInboxNeverMakeASendToItRefused() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("max_inbox_items", 16));
+             Wire alice = server.userOnline("alice"); Wire bob = server.userOnline("bob")) {
+            // given alice's inbox holds 20 receipts she has not acked, more than max_inbox_items
+            for (int i = 0; i < 20; i++) {
+                alice.send("{'type':'send','id':'s" + i + "','to':'bob','body':'hi'}");
+                bob.ack(bob.next("msg").path("seq").asLong());
+            }
+            alice.next("receipt", 20);
+
+            // when bob writes to her
+            JsonNode reply = bob.request("{'type':'send','id':'b1','to':'alice','body':'still room?'}", "b1");
+
+            // then the message is taken: receipts are counted apart from messages
+            assertEquals("ok", reply.path("type").asText(), reply::toString);
+            assertEquals("still room?", alice.next("msg").path("body").asText());
+        }
+    }
+
+    @Test
     void aSendThatWouldTakeAnInboxPastMaxInboxBytesIsRefusedUntilBobAcks() throws Exception {
         try (TestServer server = TestServer.start(Map.of("max_inbox_bytes", 65536, "max_frame_bytes", 65536));
              Wire alice = server.userOnline("alice")) {
