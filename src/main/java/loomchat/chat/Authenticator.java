@@ -147,13 +147,26 @@ public final class Authenticator {
         }
     }
 
-    /** Whose a bearer token is, or null if it is unknown or expired (used by the HTTP side). */
-    public String tokenUser(String token) {
+    /**
+     * Whose a bearer token is, or null if it is unknown or expired (used by the HTTP side). Like a
+     * token login it goes through the cache and is throttled per address: every unknown token
+     * costs a database query, on the pool the group committer uses too.
+     */
+    public String tokenUser(String token, String address) {
+        long now = System.currentTimeMillis();
+        if (throttle.blocked(address, now)) return null;
         try {
             byte[] tokenHash = sha256(token);
             Accounts.TokenOwner owner = tokens.get(tokenHash);
-            if (owner == null) owner = accounts.tokenOwner(tokenHash);
-            return owner == null || owner.expires() < System.currentTimeMillis() ? null : owner.user();
+            if (owner == null) {
+                owner = accounts.tokenOwner(tokenHash);
+                if (owner != null) tokens.put(tokenHash, owner, now);
+            }
+            if (owner == null || owner.expires() < now) {
+                throttle.failed(address, now);
+                return null;
+            }
+            return owner.user();
         } catch (SQLException e) {
             return null;
         }

@@ -7,7 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.util.function.UnaryOperator;
+import java.util.function.BinaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -31,12 +31,13 @@ public final class MediaHttp implements HttpHandler {
     private static final String JSON = "application/json; charset=utf-8";
 
     private final MediaLibrary library;
-    private final UnaryOperator<String> tokenUser;
+    private final BinaryOperator<String> tokenUser;
 
     /**
-     * @param tokenUser who a bearer token belongs to, or null if it is unknown, expired or revoked
+     * @param tokenUser who a bearer token (first argument) belongs to, or null if it is unknown,
+     *                  expired or revoked, or if the client's address (second) guessed too often
      */
-    public MediaHttp(MediaLibrary library, UnaryOperator<String> tokenUser) {
+    public MediaHttp(MediaLibrary library, BinaryOperator<String> tokenUser) {
         this.library = library;
         this.tokenUser = tokenUser;
     }
@@ -137,7 +138,8 @@ public final class MediaHttp implements HttpHandler {
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         if (auth == null || auth.length() < 8 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) return null;
         String token = auth.substring(7).strip();
-        return token.isEmpty() || token.length() > MAX_TOKEN ? null : tokenUser.apply(token);
+        if (token.isEmpty() || token.length() > MAX_TOKEN) return null;
+        return tokenUser.apply(token, ex.getRemoteAddress().getAddress().getHostAddress());
     }
 
     private static void notAllowed(HttpExchange ex, String allow) throws IOException {
