@@ -108,7 +108,8 @@ public final class Authenticator {
         try {
             long expires = System.currentTimeMillis() + tokenTtlMillis;
             accounts.insertToken(tokenHash, user, expires);
-            tokens.put(tokenHash, new Accounts.TokenOwner(user, expires), System.currentTimeMillis());
+            // A new token: nobody can have revoked it yet.
+            tokens.put(tokenHash, new Accounts.TokenOwner(user, expires), System.currentTimeMillis(), tokens.revocations());
         } catch (SQLException e) {
             throw internal(requestId, e);
         }
@@ -122,10 +123,11 @@ public final class Authenticator {
         byte[] tokenHash = sha256(token);
         Accounts.TokenOwner owner;
         try {
+            long revocations = tokens.revocations();
             owner = tokens.get(tokenHash);
             if (owner == null) {
                 owner = accounts.tokenOwner(tokenHash);
-                if (owner != null) tokens.put(tokenHash, owner, now);
+                if (owner != null) tokens.put(tokenHash, owner, now, revocations);
             }
         } catch (SQLException e) {
             throw internal(requestId, e);
@@ -140,8 +142,8 @@ public final class Authenticator {
     /** Revokes a token: it no longer logs anyone in. */
     public void revoke(String requestId, byte[] tokenHash) throws ProtocolException {
         try {
-            tokens.remove(tokenHash);
             accounts.deleteToken(tokenHash);
+            tokens.remove(tokenHash); // after the delete: see TokenCache.put
         } catch (SQLException e) {
             throw internal(requestId, e);
         }
@@ -157,10 +159,11 @@ public final class Authenticator {
         if (throttle.blocked(address, now)) return null;
         try {
             byte[] tokenHash = sha256(token);
+            long revocations = tokens.revocations();
             Accounts.TokenOwner owner = tokens.get(tokenHash);
             if (owner == null) {
                 owner = accounts.tokenOwner(tokenHash);
-                if (owner != null) tokens.put(tokenHash, owner, now);
+                if (owner != null) tokens.put(tokenHash, owner, now, revocations);
             }
             if (owner == null || owner.expires() < now) {
                 throttle.failed(address, now);

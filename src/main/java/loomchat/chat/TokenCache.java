@@ -3,6 +3,7 @@ package loomchat.chat;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import loomchat.db.Accounts;
 
 /**
@@ -19,6 +20,8 @@ final class TokenCache {
 
     private final int capacity;
     private final Map<String, Accounts.TokenOwner> byHash = new ConcurrentHashMap<>();
+    /** Revocations so far: a login that read the database before a logout deleted the token must not cache it after. */
+    private final AtomicLong revocations = new AtomicLong();
 
     TokenCache(int capacity) {
         this.capacity = capacity;
@@ -28,15 +31,30 @@ final class TokenCache {
         return byHash.get(KEY.encodeToString(tokenHash));
     }
 
-    void put(byte[] tokenHash, Accounts.TokenOwner owner, long now) {
+    /** The count to pass to {@link #put}: read it before looking the token up in the database. */
+    long revocations() {
+        return revocations.get();
+    }
+
+    /**
+     * Remembers a token read from the database, unless a token was revoked since {@code
+     * revocationsBefore} was read: that may have been this one, deleted after we read it.
+     * (Then it is not remembered, and its next use asks the database again.)
+     */
+    void put(byte[] tokenHash, Accounts.TokenOwner owner, long now, long revocationsBefore) {
         if (byHash.size() >= capacity) {
             byHash.values().removeIf(o -> o.expires() < now);
             if (byHash.size() >= capacity) return;
         }
-        byHash.put(KEY.encodeToString(tokenHash), owner);
+        String key = KEY.encodeToString(tokenHash);
+        byHash.put(key, owner);
+        // Checked after the put: a revocation counted later removes the token itself.
+        if (revocations.get() != revocationsBefore) byHash.remove(key, owner);
     }
 
+    /** Forgets a token whose row was deleted (call after the delete). */
     void remove(byte[] tokenHash) {
+        revocations.incrementAndGet();
         byHash.remove(KEY.encodeToString(tokenHash));
     }
 }
