@@ -67,6 +67,9 @@ public final class Authenticator {
     }
 
     public void register(String requestId, String user, String password) throws ProtocolException {
+        // A taken name costs no hash (the answer says it is taken anyway); the insert below still
+        // decides a race between two registrations of one name.
+        if (store.exists(user)) throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
         byte[] salt = hasher.newSalt();
         byte[] hash = hasher.hash(password, salt, hasher.iterations());
         try {
