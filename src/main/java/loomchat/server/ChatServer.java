@@ -160,7 +160,15 @@ public final class ChatServer implements AutoCloseable {
                 socket = serverSocket.accept();
             } catch (IOException e) {
                 if (closed.get()) return;
+                // Out of file descriptors, most likely: retrying at once would spin this thread
+                // and flood the log until one is free. A tenth of a second is long enough for
+                // connections to end and short enough for a client to notice nothing.
                 LOG.log(System.Logger.Level.WARNING, "accept failed: {0}", e.toString());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
                 continue;
             }
             if (!permits.tryAcquire()) {
