@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  * {@code loomchat bench <workload>}: drives load at a running server and prints what it measured
  * (a table on stdout, or one JSON line with {@code --json}; progress once a second on stderr).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Load generator: relay, idle, reconnect, group. Needs a running server.",
         subcommands = {BenchCommand.Relay.class, BenchCommand.Idle.class, BenchCommand.Reconnect.class,
                 BenchCommand.Group.class})
@@ -56,7 +56,7 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    @Command(name = "relay", mixinStandardHelpOptions = true,
+    @Command(name = "relay", mixinStandardHelpOptions = true, version = Main.VERSION,
             description = "Pairs of users; each sender sends to its receiver. Checks exactly-once, in-order delivery.")
     static final class Relay implements Callable<Integer> {
         @Mixin Common common;
@@ -98,7 +98,7 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    @Command(name = "idle", mixinStandardHelpOptions = true,
+    @Command(name = "idle", mixinStandardHelpOptions = true, version = Main.VERSION,
             description = "Opens and logs in N connections, holds them, and weighs them in server RSS and live heap (with --server-pid).")
     static final class Idle implements Callable<Integer> {
         @Mixin Common common;
@@ -115,7 +115,7 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    @Command(name = "reconnect", mixinStandardHelpOptions = true,
+    @Command(name = "reconnect", mixinStandardHelpOptions = true, version = Main.VERSION,
             description = "N logged-in clients drop at once and log back in by token; time until all are back.")
     static final class Reconnect implements Callable<Integer> {
         @Mixin Common common;
@@ -133,7 +133,7 @@ public final class BenchCommand implements Runnable {
         }
     }
 
-    @Command(name = "group", mixinStandardHelpOptions = true,
+    @Command(name = "group", mixinStandardHelpOptions = true, version = Main.VERSION,
             description = "One sender to a group with every member online; deliveries per second.")
     static final class Group implements Callable<Integer> {
         @Mixin Common common;

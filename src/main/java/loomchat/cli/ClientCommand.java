@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
  * {@link ChatConsole}; this class only gathers options, connects and waits for the end: the
  * input running out, {@code /quit}, or the server closing the connection.
  */
-@Command(name = "client", mixinStandardHelpOptions = true,
+@Command(name = "client", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Chat from the terminal: /to NAME MESSAGE sends, /help lists the commands.")
 public final class ClientCommand implements Callable<Integer> {
     /** Shorter than the server's default idle timeout (300 s), so a quiet session stays up. */

@@ -4,10 +4,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The entry point of {@code loomchat.jar}: dispatches to a subcommand. */
-@Command(name = "loomchat", mixinStandardHelpOptions = true, version = "loomchat 0.1",
+@Command(name = "loomchat", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "A WhatsApp-style chat server on virtual threads.",
         subcommands = {ServeCommand.class, ClientCommand.class, BenchCommand.class, SoakCommand.class})
 public final class Main implements Runnable {
+    /** What {@code --version} prints, on every subcommand too. */
+    static final String VERSION = "loomchat 0.1";
 
     public static void main(String[] args) {
         // One line per log event (java.util.logging's default takes two), unless the user chose a format.

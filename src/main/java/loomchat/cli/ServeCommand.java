@@ -18,7 +18,7 @@ import sun.misc.Signal;
  * {@code listening chat=<port> http=<port>} once ready, and runs until SIGTERM or SIGINT,
  * on which it shuts down cleanly (every acknowledged message on disk) and exits 0.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the chat server.")
+@Command(name = "serve", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Run the chat server.")
 public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--config", description = "YAML settings file (default: ./config.yaml if present)")

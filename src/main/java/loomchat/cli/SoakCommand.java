@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
  * time, then a drain and an audit; exits 1 unless every acknowledged message was delivered.
  * {@code scripts/soak} starts a fresh server and runs this against it.
  */
-@Command(name = "soak", mixinStandardHelpOptions = true,
+@Command(name = "soak", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Bounded soak: 1:1 and group messages, read receipts, drops, logouts and reconnects; "
                 + "checks sent = delivered and prints server RSS over time. Needs a running server.")
 public final class SoakCommand implements Callable<Integer> {
