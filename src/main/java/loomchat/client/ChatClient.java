@@ -703,7 +703,7 @@ public final class ChatClient implements AutoCloseable {
             if (failure != null) {
                 result.completeExceptionally(failure);
             } else if (reply instanceof ServerFrame.Error e) {
-                result.completeExceptionally(new ChatException(e.code(), e.message()));
+                result.completeExceptionally(new ChatException(e.code(), e.message(), null, request.id()));
             } else if (type.isInstance(reply)) {
                 result.complete(type.cast(reply));
             } else {

@@ -12,14 +12,21 @@ import loomchat.protocol.ErrorCode;
  */
 public final class ChatException extends RuntimeException {
     private final ErrorCode code;
+    private final String requestId;
 
     public ChatException(ErrorCode code, String message) {
         this(code, message, null);
     }
 
     public ChatException(ErrorCode code, String message, Throwable cause) {
+        this(code, message, cause, null);
+    }
+
+    /** A refusal of the request {@code requestId}. */
+    ChatException(ErrorCode code, String message, Throwable cause, String requestId) {
         super(code == null ? message : code.wire() + (message == null ? "" : ": " + message), cause);
         this.code = code;
+        this.requestId = requestId;
     }
 
     /**
@@ -29,6 +36,17 @@ public final class ChatException extends RuntimeException {
     ChatException(ChatException fromReader) {
         super(fromReader.getMessage(), fromReader);
         this.code = fromReader.code;
+        this.requestId = fromReader.requestId;
+    }
+
+    /**
+     * The id of the request the server refused, or null when the failure was not an answer to
+     * one. A {@code send} refused with {@code internal}, {@code overloaded} or {@code rate_limited}
+     * is retried with this id ({@link ChatClient#send(loomchat.protocol.ClientFrame.Send)}), so
+     * that it is delivered once even if the first attempt got through after all.
+     */
+    public String requestId() {
+        return requestId;
     }
 
     /** The server's error code, or null when the failure was local (connection lost, timeout). */

@@ -61,6 +61,21 @@ class ChatClientFailuresTest extends ServerTest {
     }
 
     @Test
+    void aRefusedSendCarriesItsRequestIdForTheRetry() throws Exception {
+        server.register("alice");
+        try (ChatClient alice = ChatClient.connect("127.0.0.1", server.port())) {
+            alice.login("alice", Wire.PASSWORD);
+
+            ExecutionException refused = assertThrows(ExecutionException.class, () ->
+                    alice.send("nobody-here", "hi").get(5, TimeUnit.SECONDS));
+
+            ChatException e = assertInstanceOf(ChatException.class, refused.getCause());
+            assertEquals(ErrorCode.NO_SUCH_USER, e.code());
+            assertTrue(e.requestId() != null && !e.requestId().isEmpty(), "the id to retry with");
+        }
+    }
+
+    @Test
     void aRequestIdTheServerCannotEchoFailsAtOnceInsteadOfWaitingForever() throws Exception {
         server.register("bob");
         try (ChatClient bob = ChatClient.connect("127.0.0.1", server.port())) {
