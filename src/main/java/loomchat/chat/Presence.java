@@ -21,6 +21,10 @@ import loomchat.store.Watchers;
  * whose queue is full is dropped with it.
  */
 public final class Presence {
+    /** Typing notices a user may send a second, and in a burst. */
+    static final double TYPING_RATE = 2;
+    static final int TYPING_BURST = 10;
+
     private final ChatStore store;
     private final GroupTable groups;
 
@@ -66,6 +70,9 @@ public final class Presence {
      * is not in) is dropped without a word, since {@code typing} has no reply.
      */
     public void typing(String from, ClientFrame.Typing typing) {
+        // A person starts and stops typing a few times a minute; past this, notices are dropped
+        // unannounced, as typing notices may be anyway.
+        if (!store.allowTyping(from, TYPING_RATE, TYPING_BURST, System.nanoTime())) return;
         ServerFrame.TypingNotice notice = new ServerFrame.TypingNotice(from, typing.group(), typing.state());
         if (typing.to() != null) {
             if (!typing.to().equals(from)) offer(typing.to(), notice);

@@ -385,6 +385,24 @@ public final class ChatStore {
     // --------------------------------------------------------- idempotent sends
 
     /**
+     * Takes one typing notice from the user's budget ({@code rate} a second, bursts up to
+     * {@code burst}); false when the user sends them faster. A notice to a group goes to every
+     * online member, so without a budget one client could keep the server encoding for thousands.
+     */
+    public boolean allowTyping(String user, double rate, int burst, long nowNanos) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null) return false;
+            if (st.typingBudget == null) st.typingBudget = new TokenBucket(burst, nowNanos);
+            return st.typingBudget.take(rate, burst, nowNanos);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
+    /**
      * Takes one send from the user's rate budget ({@code rate} a second, bursts up to {@code burst});
      * false when the user is sending too fast.
      */

@@ -17,6 +17,8 @@ final class UserState {
     Watchers watchers;
     /** Made on the first send: most users, most of the time, send nothing. */
     TokenBucket sendBudget;
+    /** Made on the first typing notice. */
+    TokenBucket typingBudget;
 
     UserState(String name) {
         this.name = name;

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import static loomchat.chat.GroupsTest.create;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Typing indicators: forwarded to online recipients, dropped otherwise, never answered. */
 class TypingTest extends ServerTest {
@@ -24,6 +25,20 @@ class TypingTest extends ServerTest {
             assertEquals("composing", composing.path("state").asText());
             assertFalse(composing.has("group"));
             assertEquals("paused", paused.path("state").asText());
+        }
+    }
+
+    @Test
+    void typingFasterThanAPersonTypesIsDroppedPastTheBurst() throws Exception {
+        try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            // when alice sends a hundred typing notices at once, then a message
+            for (int i = 0; i < 100; i++) alice.send("{'type':'typing','to':'bob','state':'composing'}");
+            alice.sendMessage("s1", "bob", "done typing");
+
+            // then bob gets the burst's worth of them (and perhaps one refilled), then the message
+            int typing = 0;
+            while (bob.next().path("type").asText().equals("typing")) typing++;
+            assertTrue(typing >= Presence.TYPING_BURST && typing <= Presence.TYPING_BURST + 1, typing + " typing notices");
         }
     }
 
