@@ -6,8 +6,6 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import loomchat.testing.ServerJar;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,22 +21,11 @@ class HttpLimitsJarIT {
     Path dataDir;
     @TempDir
     Path workDir;
-    private ServerJar jar;
-
-    @BeforeEach
-    void startNoProcessYet() {
-        jar = new ServerJar(workDir);
-    }
-
-    @AfterEach
-    void killLeftovers() throws InterruptedException {
-        jar.close();
-    }
 
     @Test
     void aClientThatNeverFinishesItsRequestIsDisconnected() throws Exception {
-        ServerJar.Server server = jar.withJvmOptions("-Dsun.net.httpserver.maxReqTime=1").serve(dataDir);
-        try (Socket slow = new Socket("127.0.0.1", server.httpPort())) {
+        try (ServerJar jar = new ServerJar(workDir).withJvmOptions("-Dsun.net.httpserver.maxReqTime=1");
+             Socket slow = new Socket("127.0.0.1", jar.serve(dataDir).httpPort())) {
             slow.setSoTimeout(20_000);
             long started = System.nanoTime();
 
