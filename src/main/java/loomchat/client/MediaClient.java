@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 
 /**
  * Uploads and downloads media on the server's HTTP port, with the token of a chat login.
@@ -20,10 +21,15 @@ import java.time.Duration;
  * <p>Both directions stream: an upload is read from its file as it is sent, and a download is
  * written to a temporary file next to its target and moved into place only when complete, so
  * that a failed download never leaves a truncated file under the wanted name.
+ *
+ * <p>Close it when done: it holds an {@link HttpClient}, whose connections and selector thread
+ * stay until then.
  */
-public final class MediaClient {
+public final class MediaClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** As long as the server gives one request (its {@code sun.net.httpserver.maxReqTime}). */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMinutes(5);
     /** An error body is a short JSON object; read no more of it than this. */
     private static final int MAX_ERROR_BODY = 4096;
 
@@ -52,15 +58,34 @@ public final class MediaClient {
     private final HttpClient http;
     private final URI base;
     private final String token;
+    private final Duration requestTimeout;
 
     /**
      * @param base the HTTP port's root, such as {@code http://localhost:7071}
      * @param token the token a chat login returned
      */
     public MediaClient(URI base, String token) {
-        this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        this(base, token, null, DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    /**
+     * @param tls what to trust for {@code https}, or null for the JVM's default trust store
+     * @param requestTimeout how long a request may take until its response begins (for an
+     *                       upload, sending the file included)
+     */
+    public MediaClient(URI base, String token, SSLContext tls, Duration requestTimeout) {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
+        if (tls != null) builder.sslContext(tls);
+        this.http = builder.build();
         this.base = base;
         this.token = token;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /** Closes the HTTP client's connections and thread. */
+    @Override
+    public void close() {
+        http.close();
     }
 
     /** Uploads a file, streaming it; {@code mime} null means {@code application/octet-stream}. */
@@ -68,6 +93,7 @@ public final class MediaClient {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/media"))
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", mime == null ? "application/octet-stream" : mime)
+                .timeout(requestTimeout)
                 .POST(HttpRequest.BodyPublishers.ofFile(file))
                 .build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -82,6 +108,7 @@ public final class MediaClient {
     public Downloaded download(String id, Path to) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/media/" + id))
                 .header("Authorization", "Bearer " + token)
+                .timeout(requestTimeout)
                 .GET()
                 .build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());

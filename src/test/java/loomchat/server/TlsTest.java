@@ -20,6 +20,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import loomchat.client.ChatClient;
+import loomchat.client.MediaClient;
 import loomchat.protocol.ServerFrame;
 import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
@@ -135,6 +136,27 @@ class TlsTest {
                 }
             }
             bob.close();
+        }
+    }
+
+    @Test
+    void theMediaClientUploadsAndDownloadsOverHttpsWithItsOwnTrust() throws Exception {
+        String token;
+        try (ChatClient alice = ChatClient.connect("127.0.0.1", server.port(), trusting.getSocketFactory(),
+                Duration.ofSeconds(5))) {
+            alice.register("media-alice", "correct horse");
+            token = alice.login("media-alice", "correct horse").token();
+        }
+        Path dir = Files.createTempDirectory("loomchat-tls-media");
+        Path photo = Files.write(dir.resolve("photo.jpg"), new byte[]{1, 2, 3, 4, 5});
+
+        try (MediaClient media = new MediaClient(URI.create("https://127.0.0.1:" + server.httpPort()), token,
+                trusting, Duration.ofSeconds(10))) {
+            MediaClient.Uploaded up = media.upload(photo, "image/jpeg");
+            MediaClient.Downloaded down = media.download(up.id(), dir.resolve("copy.jpg"));
+
+            assertEquals(5, down.size());
+            assertEquals("image/jpeg", down.mime());
         }
     }
 
