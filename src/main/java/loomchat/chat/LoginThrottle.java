@@ -4,6 +4,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Slows password guessing: after too many failed logins for one user name, or from one remote
@@ -27,6 +28,8 @@ public final class LoginThrottle {
     private final long windowMillis;
     private final Map<String, Window> byUser = new ConcurrentHashMap<>();
     private final Map<String, Window> byAddress = new ConcurrentHashMap<>();
+    /** When a full map may next be swept: a sweep reads every entry, so at most once a second. */
+    private final AtomicLong nextSweep = new AtomicLong();
 
     /** Failures counted since {@code start}. */
     private record Window(long start, AtomicInteger failures) {
@@ -71,7 +74,8 @@ public final class LoginThrottle {
 
     private void count(Map<String, Window> map, String key, long now) {
         if (map.size() >= MAX_TRACKED && !map.containsKey(key)) {
-            sweep(map, now);
+            long due = nextSweep.get();
+            if (now >= due && nextSweep.compareAndSet(due, now + 1000)) sweep(map, now);
             if (map.size() >= MAX_TRACKED) return;
         }
         // compute() keeps the window replacement atomic; the function is pure and quick.

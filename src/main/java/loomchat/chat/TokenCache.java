@@ -22,6 +22,8 @@ final class TokenCache {
     private final Map<String, Accounts.TokenOwner> byHash = new ConcurrentHashMap<>();
     /** Revocations so far: a login that read the database before a logout deleted the token must not cache it after. */
     private final AtomicLong revocations = new AtomicLong();
+    /** When a full cache may next be swept for expired tokens: a sweep reads every entry, so at most once a second. */
+    private final AtomicLong nextSweep = new AtomicLong();
 
     TokenCache(int capacity) {
         this.capacity = capacity;
@@ -43,7 +45,8 @@ final class TokenCache {
      */
     void put(byte[] tokenHash, Accounts.TokenOwner owner, long now, long revocationsBefore) {
         if (byHash.size() >= capacity) {
-            byHash.values().removeIf(o -> o.expires() < now);
+            long due = nextSweep.get();
+            if (now >= due && nextSweep.compareAndSet(due, now + 1000)) byHash.values().removeIf(o -> o.expires() < now);
             if (byHash.size() >= capacity) return;
         }
         String key = KEY.encodeToString(tokenHash);
