@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class SendKeys {
     private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
+    private static final int SEED = new java.security.SecureRandom().nextInt();
     private static final int FIRST_CAPACITY = 8;
     /** Arena bytes per slot to begin with: a request id of about 20 characters and a message id of about 60. */
     private static final int FIRST_BYTES_PER_SLOT = 96;
@@ -94,7 +95,7 @@ final class SendKeys {
         span[slot] = skipped + bytes;
         idBytes[slot] = (short) id.length;
         msgBytes[slot] = (short) msg.length;
-        hashes[slot] = requestId.hashCode();
+        hashes[slot] = hash(requestId);
         ts[slot] = sent.ts();
         unsettled[slot] = sent.durable().isDone() ? null : sent.durable();
         size++;
@@ -114,7 +115,7 @@ final class SendKeys {
     }
 
     private int find(String requestId) {
-        int hash = requestId.hashCode();
+        int hash = hash(requestId);
         byte[] id = null; // encoded only if a slot's hash matches
         for (int i = home(hash); index[i] != 0; i = next(i)) {
             int slot = index[i] - 1;
@@ -215,6 +216,17 @@ final class SendKeys {
     }
 
     /** Fibonacci hashing: the product's top bits, which depend on every bit of the hash. */
+    /**
+     * The request id's hash, seeded per process. Not {@code String.hashCode}: ids are the
+     * client's to choose, and ids built to collide there ("Aa" and "BB" in any position) would
+     * make every lookup walk one long chain under the partition lock.
+     */
+    static int hash(String id) {
+        int h = SEED;
+        for (int i = 0; i < id.length(); i++) h = (h ^ id.charAt(i)) * 0x01000193; // FNV-1a's prime
+        return h ^ (h >>> 16);
+    }
+
     private int home(int hash) {
         return (hash * 0x9E3779B9) >>> Integer.numberOfLeadingZeros(index.length - 1);
     }

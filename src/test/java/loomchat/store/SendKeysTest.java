@@ -166,4 +166,23 @@ class SendKeysTest {
         }
         assertEquals(model.size(), keys.size());
     }
+
+    @Test
+    void idsBuiltToCollideInStringHashCodeDoNotCollideInTheIndex() {
+        // given 256 ids that all share one String.hashCode ("Aa" and "BB" hash alike anywhere)
+        List<String> ids = new ArrayList<>(List.of(""));
+        for (int round = 0; round < 8; round++) {
+            List<String> longer = new ArrayList<>();
+            for (String id : ids) {
+                longer.add(id + "Aa");
+                longer.add(id + "BB");
+            }
+            ids = longer;
+        }
+        assertEquals(1, ids.stream().map(String::hashCode).distinct().count());
+
+        // then the send-id index spreads them
+        long distinct = ids.stream().map(SendKeys::hash).distinct().count();
+        assertTrue(distinct >= 250, distinct + " distinct hashes of 256");
+    }
 }
