@@ -72,7 +72,7 @@ public final class Presence {
     public void typing(String from, ClientFrame.Typing typing) {
         // A person starts and stops typing a few times a minute; past this, notices are dropped
         // unannounced, as typing notices may be anyway.
-        if (!store.allowTyping(from, TYPING_RATE, TYPING_BURST, System.nanoTime())) return;
+        if (!store.allow(from, ChatStore.Budget.TYPING, TYPING_RATE, TYPING_BURST, System.nanoTime())) return;
         ServerFrame.TypingNotice notice = new ServerFrame.TypingNotice(from, typing.group(), typing.state());
         if (typing.to() != null) {
             if (!typing.to().equals(from)) offer(typing.to(), notice);

@@ -382,42 +382,41 @@ public final class ChatStore {
         }
     }
 
+    // --------------------------------------------------------- rate budgets
+
+    /** What a user's rate budgets meter, each a token bucket of its own, made on first use. */
+    public enum Budget {
+        /** Messages ({@code send_rate}, {@code send_burst}). */
+        SEND,
+        /**
+         * Typing notices. A notice to a group goes to every online member, so without a budget
+         * one client could keep the server encoding for thousands.
+         */
+        TYPING
+    }
+
+    /**
+     * Takes one token from the user's {@code budget} ({@code rate} a second, bursts up to
+     * {@code burst}); false when the user goes faster than that.
+     */
+    public boolean allow(String user, Budget budget, double rate, int burst, long nowNanos) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st == null) return false;
+            TokenBucket bucket = switch (budget) {
+                case SEND -> st.sendBudget != null ? st.sendBudget : (st.sendBudget = new TokenBucket(burst, nowNanos));
+                case TYPING -> st.typingBudget != null ? st.typingBudget
+                        : (st.typingBudget = new TokenBucket(burst, nowNanos));
+            };
+            return bucket.take(rate, burst, nowNanos);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
     // --------------------------------------------------------- idempotent sends
-
-    /**
-     * Takes one typing notice from the user's budget ({@code rate} a second, bursts up to
-     * {@code burst}); false when the user sends them faster. A notice to a group goes to every
-     * online member, so without a budget one client could keep the server encoding for thousands.
-     */
-    public boolean allowTyping(String user, double rate, int burst, long nowNanos) {
-        Partition p = part(user);
-        p.lock.lock();
-        try {
-            UserState st = p.users.get(user);
-            if (st == null) return false;
-            if (st.typingBudget == null) st.typingBudget = new TokenBucket(burst, nowNanos);
-            return st.typingBudget.take(rate, burst, nowNanos);
-        } finally {
-            p.lock.unlock();
-        }
-    }
-
-    /**
-     * Takes one send from the user's rate budget ({@code rate} a second, bursts up to {@code burst});
-     * false when the user is sending too fast.
-     */
-    public boolean allowSend(String user, double rate, int burst, long nowNanos) {
-        Partition p = part(user);
-        p.lock.lock();
-        try {
-            UserState st = p.users.get(user);
-            if (st == null) return false;
-            if (st.sendBudget == null) st.sendBudget = new TokenBucket(burst, nowNanos);
-            return st.sendBudget.take(rate, burst, nowNanos);
-        } finally {
-            p.lock.unlock();
-        }
-    }
 
     /** The outcome of {@link #claimSend}: the answer on record, and whether this call created it. */
     public record Claim(SentMessage sent, boolean fresh) {
