@@ -69,7 +69,9 @@ public final class Authenticator {
     public void register(String requestId, String user, String password) throws ProtocolException {
         // A taken name costs no hash (the answer says it is taken anyway); the insert below still
         // decides a race between two registrations of one name.
-        if (store.exists(user)) throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
+        if (store.exists(user)) {
+            throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
+        }
         byte[] salt = hasher.newSalt();
         byte[] hash = hasher.hash(password, salt, hasher.iterations());
         try {
@@ -112,7 +114,8 @@ public final class Authenticator {
             long expires = System.currentTimeMillis() + tokenTtlMillis;
             accounts.insertToken(tokenHash, user, expires);
             // A new token: nobody can have revoked it yet.
-            tokens.put(tokenHash, new Accounts.TokenOwner(user, expires), System.currentTimeMillis(), tokens.revocations());
+            tokens.put(tokenHash, new Accounts.TokenOwner(user, expires), System.currentTimeMillis(),
+                    tokens.revocations());
         } catch (SQLException e) {
             throw internal(requestId, e);
         }

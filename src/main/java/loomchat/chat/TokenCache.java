@@ -46,7 +46,9 @@ final class TokenCache {
     void put(byte[] tokenHash, Accounts.TokenOwner owner, long now, long revocationsBefore) {
         if (byHash.size() >= capacity) {
             long due = nextSweep.get();
-            if (now >= due && nextSweep.compareAndSet(due, now + 1000)) byHash.values().removeIf(o -> o.expires() < now);
+            if (now >= due && nextSweep.compareAndSet(due, now + 1000)) {
+                byHash.values().removeIf(o -> o.expires() < now);
+            }
             if (byHash.size() >= capacity) return;
         }
         String key = KEY.encodeToString(tokenHash);
