@@ -32,6 +32,7 @@ import loomchat.protocol.ClientFrame.TypingState;
 import loomchat.protocol.ErrorCode;
 import loomchat.protocol.FrameCodec;
 import loomchat.protocol.LineReader;
+import loomchat.protocol.Media;
 import loomchat.protocol.ProtocolException;
 import loomchat.protocol.ServerFrame;
 import loomchat.protocol.ServerFrame.InboxItem;
@@ -352,6 +353,16 @@ public final class ChatClient implements AutoCloseable {
     /** Sends a message to every other member of a group. */
     public CompletableFuture<ServerFrame.SendOk> sendToGroup(String group, String body) {
         return send(new ClientFrame.Send(nextId(), null, group, body, null));
+    }
+
+    /** Sends a message with media (an id from {@link MediaClient#upload}) to one user. */
+    public CompletableFuture<ServerFrame.SendOk> send(String to, String body, Media media) {
+        return send(new ClientFrame.Send(nextId(), to, null, body, Objects.requireNonNull(media)));
+    }
+
+    /** Sends a message with media to every other member of a group. */
+    public CompletableFuture<ServerFrame.SendOk> sendToGroup(String group, String body, Media media) {
+        return send(new ClientFrame.Send(nextId(), null, group, body, Objects.requireNonNull(media)));
     }
 
     /**

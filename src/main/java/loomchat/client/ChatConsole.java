@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
-import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ClientFrame.TypingState;
 import loomchat.protocol.FrameCodec;
 import loomchat.protocol.Media;
@@ -314,7 +313,7 @@ public final class ChatConsole {
         }
         Media attached = new Media(uploaded.id(), mime, uploaded.size());
         track(new Outgoing(to, false, "[" + file.getFileName() + ", " + mime + ", " + uploaded.size() + " bytes]"),
-                client.send(new ClientFrame.Send(null, to, null, "", attached)));
+                client.send(to, "", attached));
     }
 
     private void get(String args) {

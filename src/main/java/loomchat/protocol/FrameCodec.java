@@ -106,7 +106,7 @@ public final class FrameCodec {
             case "msg" -> new Msg(n.path("seq").asLong(), n.path("msg").asText(), n.path("from").asText(),
                     n.path("to").asText(null), n.path("group").asText(null), n.path("body").asText(""),
                     n.hasNonNull("media") ? new Media(n.get("media").path("id").asText(),
-                            n.get("media").path("mime").asText(null), n.get("media").path("size").asLong()) : null,
+                            n.get("media").path("mime").asText(null), n.get("media").path("size").asLong(-1)) : null,
                     n.path("ts").asLong());
             case "receipt" -> n.has("seq")
                     ? new Receipt(n.path("seq").asLong(), n.path("msg").asText(), receiptStatus(n),
