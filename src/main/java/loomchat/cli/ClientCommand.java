@@ -88,8 +88,13 @@ public final class ClientCommand implements Callable<Integer> {
                 out.println("registered " + user);
             }
             ServerFrame.LoginOk ok = client.login(user, password);
-            console.media(new MediaClient(java.net.URI.create((tls ? "https" : "http") + "://" + host + ":" + httpPort),
-                    ok.token()));
+            MediaClient media = new MediaClient(java.net.URI.create((tls ? "https" : "http") + "://" + host + ":"
+                    + httpPort), ok.token());
+            client.onClose(() -> {
+                media.close();
+                end.complete(1);
+            });
+            console.media(media);
             out.println("logged in as " + user + (ok.pending() > 0 ? ", " + ok.pending() + " waiting" : "")
                     + "; /help lists the commands");
             // A platform daemon thread: a read of stdin cannot be interrupted, and must not keep the JVM alive.
