@@ -37,8 +37,11 @@ final class Connection implements Runnable {
     private java.util.concurrent.Semaphore inFlight; // sends awaiting their ok; made at login
     /** The reply to the latest send, sent or not; touched only by this connection's thread. */
     private CompletableFuture<Void> lastSendReply = DONE;
-    /** Done when the latest group send is in its members' inboxes (or refused); touched only by this connection's thread. */
-    private CompletableFuture<Void> lastFanOut = DONE;
+    /**
+     * Done when this connection's latest group operation (a group send, or a membership change)
+     * has done its work; touched only by this connection's thread.
+     */
+    private CompletableFuture<Void> lastGroupOp = DONE;
     /** The users this connection watches; touched only by this connection's thread. */
     private Set<String> watching;
 
@@ -237,42 +240,60 @@ final class Connection implements Runnable {
                 reply(new ServerFrame.Ok(u.id()));
             }
             case Typing t -> services.presence().typing(user, t);
-            case GroupCreate g -> services.groups().create(user, g).thenAccept(outbox::send);
-            case GroupAdd g -> services.groups().add(user, g).thenAccept(outbox::send);
-            case GroupRemove g -> services.groups().remove(user, g).thenAccept(outbox::send);
-            case GroupLeave g -> services.groups().leave(user, g).thenAccept(outbox::send);
-            case GroupInfoRequest g -> reply(services.groups().info(user, g));
-            case GroupsRequest g -> reply(services.groups().list(user, g));
+            case GroupCreate g -> inGroupOrder(g.id(), by -> services.groups().create(by, g)).thenAccept(outbox::send);
+            case GroupAdd g -> inGroupOrder(g.id(), by -> services.groups().add(by, g)).thenAccept(outbox::send);
+            case GroupRemove g -> inGroupOrder(g.id(), by -> services.groups().remove(by, g)).thenAccept(outbox::send);
+            case GroupLeave g -> inGroupOrder(g.id(), by -> services.groups().leave(by, g)).thenAccept(outbox::send);
+            case GroupInfoRequest g -> inGroupOrder(g.id(),
+                    by -> CompletableFuture.completedFuture(services.groups().info(by, g))).thenAccept(outbox::send);
+            case GroupsRequest g -> inGroupOrder(g.id(),
+                    by -> CompletableFuture.completedFuture(services.groups().list(by, g))).thenAccept(outbox::send);
         }
     }
 
+    /** A group operation by {@code user}, run in {@link #inGroupOrder}: what it answers, possibly later. */
+    private interface GroupOp {
+        CompletableFuture<? extends ServerFrame.Reply> run(String user) throws ProtocolException;
+    }
+
     /**
-     * Sends to a group on a virtual thread of its own, once this connection's previous group send
-     * is in its members' inboxes, so that a sender's group messages keep their order. A fan-out
-     * may wait up to 5 s for room in the commit queue, and this connection's reader must go on
-     * reading meanwhile: among what it reads are the acks of the sender's own receipts, a
-     * thousand per message in a large group, and those acks are what frees the room. Waiting on
-     * the reader stalled a 1,024-member group until the receipts' ack_grace ran out (up to 1 s).
+     * Runs a group operation on a virtual thread of its own, once this connection's previous
+     * group operation has done its work, so that a client's group messages and membership
+     * changes take effect in the order it sent them (a message sent right after an add reaches
+     * the new member; a {@code group_info} after it shows them). A fan-out or a change may wait
+     * up to 5 s for room in the commit queue, and this connection's reader must go on reading
+     * meanwhile: among what it reads are the acks of the sender's own receipts, a thousand per
+     * message in a large group, and those acks are what frees the room. Waiting on the reader
+     * stalled a 1,024-member group until the receipts' ack_grace ran out (up to 1 s).
+     *
+     * @return the operation's reply, made an error reply if it failed
      */
-    private CompletableFuture<ServerFrame.Reply> sendToGroup(Send s) {
-        CompletableFuture<Void> previous = lastFanOut;
-        CompletableFuture<Void> queued = new CompletableFuture<>();
+    private CompletableFuture<ServerFrame.Reply> inGroupOrder(String requestId, GroupOp op) {
+        CompletableFuture<Void> previous = lastGroupOp;
+        CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<ServerFrame.Reply> reply = new CompletableFuture<>();
-        lastFanOut = queued;
-        String sender = user;
-        Thread.ofVirtual().name("conn-" + sender + "-group-send").start(() -> {
+        lastGroupOp = done;
+        String by = user; // read here: the field is this connection's thread's alone
+        Thread.ofVirtual().name("conn-" + by + "-group").start(() -> {
             previous.join(); // completed normally, always: see the finally below
             try {
-                services.router().send(sender, s)
-                        .whenComplete((r, e) -> reply.complete(e == null ? r : Router.errorReply(s.id(), e)));
+                op.run(by).whenComplete((r, e) ->
+                        reply.complete(e == null ? r : Router.errorReply(requestId, e)));
+            } catch (ProtocolException e) {
+                reply.complete(e.toFrame());
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "group send failed", e);
-                reply.complete(Router.errorReply(s.id(), e));
+                LOG.log(System.Logger.Level.WARNING, "group operation failed", e);
+                reply.complete(Router.errorReply(requestId, e));
             } finally {
-                queued.complete(null);
+                done.complete(null);
             }
         });
         return reply;
+    }
+
+    /** Sends to a group in group order ({@link #inGroupOrder}); the reply goes out in send order. */
+    private CompletableFuture<ServerFrame.Reply> sendToGroup(Send s) {
+        return inGroupOrder(s.id(), sender -> services.router().send(sender, s));
     }
 
     /** Watches a user, within {@code max_subscriptions} per connection; the ok and the first notice come from the watch. */

@@ -85,6 +85,30 @@ class GroupsTest extends ServerTest {
     }
 
     @Test
+    void groupRequestsSentWithoutWaitingTakeEffectInTheOrderSent() throws Exception {
+        try (Wire alice = server.userOnline("alice"); Wire carol = server.userOnline("carol")) {
+            server.register("bob");
+            String g = create(alice, "team", "bob");
+
+            // when alice adds carol, sends to the group and asks for it, without waiting between
+            alice.send("{'type':'group_add','id':'a1','group':'" + g + "','users':['carol']}")
+                    .send("{'type':'send','id':'s1','group':'" + g + "','body':'welcome carol'}")
+                    .send("{'type':'group_info','id':'i1','group':'" + g + "'}");
+
+            // then each saw the one before it: carol gets the message, and the info lists her
+            java.util.Map<String, JsonNode> replies = new java.util.HashMap<>();
+            while (replies.size() < 3) {
+                JsonNode r = alice.nextMatching(f -> f.has("id"), "a reply");
+                replies.put(r.path("id").asText(), r);
+            }
+            assertEquals("ok", replies.get("a1").path("type").asText());
+            assertEquals("ok", replies.get("s1").path("type").asText());
+            assertEquals("welcome carol", carol.next("msg").path("body").asText());
+            assertTrue(replies.get("i1").path("members").toString().contains("carol"), replies.get("i1")::toString);
+        }
+    }
+
+    @Test
     void addingSomeoneAlreadyInChangesNothing() throws Exception {
         server.register("bob");
         try (Wire alice = server.userOnline("alice")) {
