@@ -240,15 +240,28 @@ final class Connection implements Runnable {
                 reply(new ServerFrame.Ok(u.id()));
             }
             case Typing t -> services.presence().typing(user, t);
-            case GroupCreate g -> inGroupOrder(g.id(), by -> services.groups().create(by, g)).thenAccept(outbox::send);
-            case GroupAdd g -> inGroupOrder(g.id(), by -> services.groups().add(by, g)).thenAccept(outbox::send);
-            case GroupRemove g -> inGroupOrder(g.id(), by -> services.groups().remove(by, g)).thenAccept(outbox::send);
-            case GroupLeave g -> inGroupOrder(g.id(), by -> services.groups().leave(by, g)).thenAccept(outbox::send);
-            case GroupInfoRequest g -> inGroupOrder(g.id(),
-                    by -> CompletableFuture.completedFuture(services.groups().info(by, g))).thenAccept(outbox::send);
-            case GroupsRequest g -> inGroupOrder(g.id(),
-                    by -> CompletableFuture.completedFuture(services.groups().list(by, g))).thenAccept(outbox::send);
+            case GroupCreate g -> groupRequest(g.id(), by -> services.groups().create(by, g));
+            case GroupAdd g -> groupRequest(g.id(), by -> services.groups().add(by, g));
+            case GroupRemove g -> groupRequest(g.id(), by -> services.groups().remove(by, g));
+            case GroupLeave g -> groupRequest(g.id(), by -> services.groups().leave(by, g));
+            case GroupInfoRequest g -> groupRequest(g.id(),
+                    by -> CompletableFuture.completedFuture(services.groups().info(by, g)));
+            case GroupsRequest g -> groupRequest(g.id(),
+                    by -> CompletableFuture.completedFuture(services.groups().list(by, g)));
         }
+    }
+
+    /**
+     * Runs a group request other than a send {@linkplain #inGroupOrder in group order}. It counts
+     * as a request in flight, like a send: each waits on a thread of its own, and without the
+     * bound a client could start them faster than they finish.
+     */
+    private void groupRequest(String requestId, GroupOp op) {
+        inFlight.acquireUninterruptibly();
+        inGroupOrder(requestId, op).thenAccept(reply -> {
+            inFlight.release();
+            outbox.send(reply);
+        });
     }
 
     /** A group operation by {@code user}, run in {@link #inGroupOrder}: what it answers, possibly later. */
