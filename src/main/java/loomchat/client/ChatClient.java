@@ -677,8 +677,9 @@ public final class ChatClient implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
-        // An ack the reader left while this thread wrote (it did not wait for the lock).
-        if (owedAck.get() != 0 && Thread.currentThread() != reader && writeLock.tryLock()) {
+        // An ack the reader left while this thread wrote (it did not wait for the lock). Checked
+        // again after each unlock: the reader may have left a newer one while this one was written.
+        while (owedAck.get() != 0 && Thread.currentThread() != reader && writeLock.tryLock()) {
             try {
                 writeOwedAck();
                 out.flush();
