@@ -93,7 +93,8 @@ final class Connection implements Runnable {
     /** Cuts the connection if its client has not taken our bytes for too long; true if it was cut. */
     boolean cutIfStalled(long limitNanos, long nowNanos) {
         Outbox o = outbox;
-        if (o == null || o.isClosing() || !o.stalledLongerThan(limitNanos, nowNanos)) return false;
+        // A connection finishing (a last error or logout reply) can stall on its last write too.
+        if (o == null || o.isClosed() || !o.stalledLongerThan(limitNanos, nowNanos)) return false;
         LOG.log(System.Logger.Level.INFO, "{0}: not reading for too long, disconnecting", name());
         services.metrics().slowClientsCut.increment();
         o.close();

@@ -49,7 +49,7 @@ final class Outbox implements Endpoint {
     private boolean woken;             // the inbox may have items since the writer last looked
     private boolean closing;           // write what is queued, then close the socket
     private boolean closed;
-    private Thread writer;             // the running writer thread, if any
+    private Thread writer;             // the writer thread while it may still touch the socket, its close included
     private volatile String user;      // set once the login reply is queued: the inbox opens
     private volatile long blockedSince; // nanoTime when the current socket write began; 0 when none
 
@@ -193,6 +193,16 @@ final class Outbox implements Endpoint {
         }
     }
 
+    /** True once the socket is being closed (not merely asked to close after a last write). */
+    boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     boolean isClosing() {
         lock.lock();
         try {
@@ -235,7 +245,7 @@ final class Outbox implements Endpoint {
         closed = true;
         room.signalAll();
         queue = null;
-        return writing ? writer : null;
+        return writer;
     }
 
     /**
@@ -285,7 +295,7 @@ final class Outbox implements Endpoint {
                 }
                 out.flush();
                 if (stopIfDone()) {
-                    if (closed) closeSocket(null); // finish(): everything is written
+                    if (closed) closeAsWriter(); // finish(): everything is written
                     return;
                 }
             }
@@ -295,12 +305,26 @@ final class Outbox implements Endpoint {
             try {
                 markClosed();
                 writing = false;
-                writer = null;
                 idle.signalAll();
             } finally {
                 lock.unlock();
             }
-            closeSocket(null);
+            closeAsWriter();
+        }
+    }
+
+    /**
+     * The writer closes the socket itself, and stays {@link #writer} until it has: a TLS close
+     * writes a {@code close_notify}, which a peer that does not read can hold up forever, and a
+     * close from elsewhere (a timeout, shutdown) must then be able to interrupt it.
+     */
+    private void closeAsWriter() {
+        closeSocket(null);
+        lock.lock();
+        try {
+            writer = null;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -326,9 +350,12 @@ final class Outbox implements Endpoint {
                 return false; // look at the inbox once more
             }
             if (queue != null) queue = null; // drop the empty queue's array while idle
-            if (closing) markClosed();
+            if (closing) {
+                markClosed(); // the writer closes the socket next, and stays the writer until it has
+            } else {
+                writer = null;
+            }
             writing = false;
-            writer = null;
             idle.signalAll();
             return true;
         } finally {
