@@ -28,8 +28,9 @@ public final class LoginThrottle {
     private final long windowMillis;
     private final Map<String, Window> byUser = new ConcurrentHashMap<>();
     private final Map<String, Window> byAddress = new ConcurrentHashMap<>();
-    /** When a full map may next be swept: a sweep reads every entry, so at most once a second. */
-    private final AtomicLong nextSweep = new AtomicLong();
+    /** When each map, if full, may next be swept: a sweep reads every entry, so at most once a second. */
+    private final AtomicLong nextUserSweep = new AtomicLong();
+    private final AtomicLong nextAddressSweep = new AtomicLong();
 
     /** Failures counted since {@code start}. */
     private record Window(long start, AtomicInteger failures) {
@@ -53,13 +54,13 @@ public final class LoginThrottle {
 
     /** A failed password login: counts for the name and for the address. */
     public void failed(String user, String address, long now) {
-        count(byUser, user, now);
-        count(byAddress, address, now);
+        count(byUser, user, now, nextUserSweep);
+        count(byAddress, address, now, nextAddressSweep);
     }
 
     /** A failed token login: counts for the address only. */
     public void failed(String address, long now) {
-        count(byAddress, address, now);
+        count(byAddress, address, now, nextAddressSweep);
     }
 
     /** A successful login clears the user's count (not the address's: one good password proves little there). */
@@ -72,7 +73,7 @@ public final class LoginThrottle {
         return w != null && now - w.start() < windowMillis && w.failures().get() >= limit;
     }
 
-    private void count(Map<String, Window> map, String key, long now) {
+    private void count(Map<String, Window> map, String key, long now, AtomicLong nextSweep) {
         if (map.size() >= MAX_TRACKED && !map.containsKey(key)) {
             long due = nextSweep.get();
             if (now >= due && nextSweep.compareAndSet(due, now + 1000)) sweep(map, now);
