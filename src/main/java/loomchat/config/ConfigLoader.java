@@ -104,7 +104,13 @@ public final class ConfigLoader {
             }
         }
         merge(merged, json.valueToTree(overrides), "override");
-        return build(merged);
+        Config config = build(merged);
+        if (config.maxInboxBytes() < config.maxFrameBytes()) {
+            // Else a message as large as a frame may be would be refused by every inbox, forever.
+            throw new ConfigException("'max_inbox_bytes' (" + config.maxInboxBytes()
+                    + ") must be at least 'max_frame_bytes' (" + config.maxFrameBytes() + ")");
+        }
+        return config;
     }
 
     /** Settings from defaults and the given overrides only: what tests use. */

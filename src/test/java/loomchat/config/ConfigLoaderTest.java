@@ -70,6 +70,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anInboxSmallerThanOneFrameIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.of(Map.of("max_frame_bytes", 1_048_576, "max_inbox_bytes", 65_536)));
+        assertTrue(e.getMessage().contains("max_inbox_bytes"), e.getMessage());
+    }
+
+    @Test
     void durationsTakeAUnit() {
         Config c = ConfigLoader.of(Map.of("group_commit_delay", "5ms", "idle_timeout", "300s",
                 "login_timeout", "2m", "send_key_ttl", "24h", "token_ttl", "30d"));
