@@ -91,8 +91,8 @@ public final class ClientCommand implements Callable<Integer> {
             MediaClient media = new MediaClient(java.net.URI.create((tls ? "https" : "http") + "://" + host + ":"
                     + httpPort), ok.token());
             client.onClose(() -> {
+                end.complete(1); // first: closing the media client waits for a transfer in flight
                 media.close();
-                end.complete(1);
             });
             console.media(media);
             out.println("logged in as " + user + (ok.pending() > 0 ? ", " + ok.pending() + " waiting" : "")
