@@ -129,12 +129,7 @@ public final class Authenticator {
         byte[] tokenHash = sha256(token);
         Accounts.TokenOwner owner;
         try {
-            long revocations = tokens.revocations();
-            owner = tokens.get(tokenHash);
-            if (owner == null) {
-                owner = accounts.tokenOwner(tokenHash);
-                if (owner != null) tokens.put(tokenHash, owner, now, revocations);
-            }
+            owner = tokenOwner(tokenHash, now);
         } catch (SQLException e) {
             throw internal(requestId, e);
         }
@@ -164,13 +159,7 @@ public final class Authenticator {
         long now = System.currentTimeMillis();
         if (throttle.blocked(address, now)) return null;
         try {
-            byte[] tokenHash = sha256(token);
-            long revocations = tokens.revocations();
-            Accounts.TokenOwner owner = tokens.get(tokenHash);
-            if (owner == null) {
-                owner = accounts.tokenOwner(tokenHash);
-                if (owner != null) tokens.put(tokenHash, owner, now, revocations);
-            }
+            Accounts.TokenOwner owner = tokenOwner(sha256(token), now);
             if (owner == null || owner.expires() < now) {
                 throttle.failed(address, now);
                 return null;
@@ -179,6 +168,17 @@ public final class Authenticator {
         } catch (SQLException e) {
             return null;
         }
+    }
+
+    /** Whose a token is, expired or not: from the cache, or from the database (and then cached). */
+    private Accounts.TokenOwner tokenOwner(byte[] tokenHash, long now) throws SQLException {
+        long revocations = tokens.revocations(); // before the database is read: see TokenCache.put
+        Accounts.TokenOwner owner = tokens.get(tokenHash);
+        if (owner == null) {
+            owner = accounts.tokenOwner(tokenHash);
+            if (owner != null) tokens.put(tokenHash, owner, now, revocations);
+        }
+        return owner;
     }
 
     private String newToken() {
