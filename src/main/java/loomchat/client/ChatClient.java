@@ -51,7 +51,8 @@ import loomchat.protocol.ServerFrame.Reply;
  * listener has seen an item, the client acks the highest {@code seq} once it has drained what
  * the socket has already delivered, so a burst of a thousand items costs one ack, not a
  * thousand. Set the listeners before {@link #login}: the server starts pushing as soon as the
- * login succeeds, and an item acked with no listener set is gone.
+ * login succeeds. Items that arrive while no {@link #onItem} listener is set are dropped
+ * unacked, so the server keeps them and pushes them again at the next login.
  *
  * <p>Listeners and the futures' dependent stages run on the reader thread. They must not wait
  * for a reply (a blocking call there would wait for the very thread that has to read it), so
@@ -230,7 +231,10 @@ public final class ChatClient implements AutoCloseable {
         return welcome;
     }
 
-    /** Where inbox items (messages, receipts, group events) go; set it before {@link #login}. */
+    /**
+     * Where inbox items (messages, receipts, group events) go; set it before {@link #login}.
+     * Until it is set, items are neither seen nor acked.
+     */
     public ChatClient onItem(Consumer<InboxItem> listener) {
         this.itemListener = Objects.requireNonNull(listener);
         return this;
@@ -603,8 +607,10 @@ public final class ChatClient implements AutoCloseable {
     }
 
     private void deliver(InboxItem item) throws IOException {
+        Consumer<InboxItem> listener = itemListener;
+        if (listener == NO_ITEMS) return; // unseen: left unacked, so it comes again at the next login
         try {
-            itemListener.accept(item);
+            listener.accept(item);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "onItem listener failed on seq " + item.seq(), e);
         }

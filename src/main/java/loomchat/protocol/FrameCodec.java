@@ -101,7 +101,7 @@ public final class FrameCodec {
             case "welcome" -> new Welcome(n.path("server").asText(), n.path("version").asInt(),
                     n.path("max_frame_bytes").asInt());
             case "ok" -> decodeOk(n, id);
-            case "error" -> new Error(id, ErrorCode.fromWire(n.path("code").asText()), n.path("message").asText(null));
+            case "error" -> decodeError(n, id);
             case "pong" -> new Pong(id);
             case "msg" -> new Msg(n.path("seq").asLong(), n.path("msg").asText(), n.path("from").asText(),
                     n.path("to").asText(null), n.path("group").asText(null), n.path("body").asText(""),
@@ -122,6 +122,15 @@ public final class FrameCodec {
                     "paused".equals(n.path("state").asText()) ? TypingState.PAUSED : TypingState.COMPOSING);
             default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, id, "unknown type '" + type + "'");
         };
+    }
+
+    /** An error frame; a code this version does not know keeps its spelling in the message. */
+    private static Error decodeError(JsonNode n, String id) {
+        String wire = n.path("code").asText();
+        String message = n.path("message").asText(null);
+        ErrorCode code = ErrorCode.fromWire(wire);
+        if (code == ErrorCode.UNRECOGNIZED) message = wire + (message == null ? "" : ": " + message);
+        return new Error(id, code, message);
     }
 
     private static ReceiptStatus receiptStatus(JsonNode n) {

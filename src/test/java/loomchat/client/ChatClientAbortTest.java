@@ -36,4 +36,25 @@ class ChatClientAbortTest extends ServerTest {
             }
         }
     }
+
+    @Test
+    void itemsThatArriveBeforeAnyItemListenerIsSetAreNotAcked() throws Exception {
+        // given bob logged in through the client library with auto-ack on but no onItem listener
+        server.register("bob");
+        ChatClient bob = ChatClient.connect("127.0.0.1", server.port());
+        bob.login("bob", Wire.PASSWORD);
+
+        // when alice sends him a message, and it has reached him (his pong comes after it)
+        try (Wire alice = server.userOnline("alice")) {
+            alice.sendMessage("c1", "bob", "nobody is listening");
+        }
+        bob.ping();
+        bob.close();
+
+        // then nothing acked it: it waits for his next login
+        try (Wire again = server.connect()) {
+            assertEquals(1, again.login("bob").path("pending").asInt());
+            assertEquals("nobody is listening", again.next("msg").path("body").asText());
+        }
+    }
 }

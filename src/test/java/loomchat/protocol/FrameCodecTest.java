@@ -151,6 +151,19 @@ class FrameCodecTest {
     }
 
     @Test
+    void anErrorCodeThisVersionDoesNotKnowIsUnrecognizedNotInternal() throws ProtocolException {
+        // given an error frame from a newer server, with a code this version does not know
+        byte[] line = "{\"type\":\"error\",\"id\":\"7\",\"code\":\"too_many_cats\",\"message\":\"one is enough\"}"
+                .getBytes(StandardCharsets.UTF_8);
+
+        // when the client library decodes it
+        ServerFrame frame = codec.decodeServer(line, 0, line.length);
+
+        // then it is not taken for internal (which would tell the client to retry), and the code is kept
+        assertEquals(new ServerFrame.Error("7", ErrorCode.UNRECOGNIZED, "too_many_cats: one is enough"), frame);
+    }
+
+    @Test
     void errorsWithoutARequestCarryNoId() {
         String json = new String(codec.encode(new ServerFrame.Error(null, ErrorCode.SESSION_REPLACED, null)),
                 StandardCharsets.UTF_8);
