@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.concurrent.RejectedExecutionException;
 import loomchat.db.Accounts;
 import loomchat.protocol.ErrorCode;
 import loomchat.protocol.ProtocolException;
@@ -49,31 +50,49 @@ public final class Authenticator {
     private final ChatStore store;
     private final PasswordHasher hasher;
     private final LoginThrottle throttle;
+    private final WindowCounter registrations;
     private final long tokenTtlMillis;
     private final SecureRandom random = new SecureRandom();
     private final TokenCache tokens = new TokenCache(TOKEN_CACHE_CAPACITY);
     private final byte[] decoySalt;
     private final byte[] decoyHash;
 
+    /**
+     * @param registrationsPerAddress accounts one address may try to create (each costs a hash)
+     *                                within {@code registrationWindow}
+     */
     public Authenticator(Accounts accounts, ChatStore store, PasswordHasher hasher, LoginThrottle throttle,
-                         Duration tokenTtl) {
+                         int registrationsPerAddress, Duration registrationWindow, Duration tokenTtl) {
         this.accounts = accounts;
         this.store = store;
         this.hasher = hasher;
         this.throttle = throttle;
+        this.registrations = new WindowCounter(registrationsPerAddress, registrationWindow.toMillis());
         this.tokenTtlMillis = tokenTtl.toMillis();
         this.decoySalt = hasher.newSalt();
         this.decoyHash = new byte[PasswordHasher.HASH_BITS / 8];
     }
 
-    public void register(String requestId, String user, String password) throws ProtocolException {
-        // A taken name costs no hash (the answer says it is taken anyway); the insert below still
-        // decides a race between two registrations of one name.
+    /**
+     * Creates an account.
+     *
+     * @param address the client's address: each address may try only so many registrations in a
+     *                window, since each costs a password hash and an account kept in memory
+     */
+    public void register(String requestId, String user, String password, String address) throws ProtocolException {
+        long now = System.currentTimeMillis();
+        if (registrations.reached(address, now)) {
+            throw new ProtocolException(ErrorCode.RATE_LIMITED, requestId,
+                    "too many registrations from this address; wait and try again");
+        }
+        // A taken name costs no hash (the answer says it is taken anyway), so it is not counted;
+        // the insert below still decides a race between two registrations of one name.
         if (store.exists(user)) {
             throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
         }
+        registrations.count(address, now);
         byte[] salt = hasher.newSalt();
-        byte[] hash = hasher.hash(password, salt, hasher.iterations());
+        byte[] hash = hash(requestId, password, salt, hasher.iterations());
         try {
             if (!accounts.insertUser(user, salt, hash, hasher.iterations(), System.currentTimeMillis())) {
                 throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
@@ -102,7 +121,8 @@ public final class Authenticator {
         // An unknown user is checked against a decoy at the same cost, so timing does not tell
         // that the account does not exist.
         Accounts.Credentials against = cred != null ? cred : new Accounts.Credentials(decoySalt, decoyHash, hasher.iterations());
-        boolean matches = PasswordHasher.same(against.hash(), hasher.hash(password, against.salt(), against.iterations()));
+        boolean matches = PasswordHasher.same(against.hash(),
+                hash(requestId, password, against.salt(), against.iterations()));
         if (cred == null || !matches) {
             throttle.failed(user, address, now);
             throw badCredentials(requestId);
@@ -179,6 +199,16 @@ public final class Authenticator {
             if (owner != null) tokens.put(tokenHash, owner, now, revocations);
         }
         return owner;
+    }
+
+    /** A password hash, or {@code overloaded} when more hashes are waiting than the hasher queues. */
+    private byte[] hash(String requestId, String password, byte[] salt, int iterations) throws ProtocolException {
+        try {
+            return hasher.hash(password, salt, iterations);
+        } catch (RejectedExecutionException e) {
+            throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
+                    "too many logins and registrations at once; try again shortly");
+        }
     }
 
     private String newToken() {

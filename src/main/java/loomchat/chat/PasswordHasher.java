@@ -25,8 +25,11 @@ import javax.crypto.spec.PBEKeySpec;
  * per-thread cache of provider lookups (which PBKDF2 makes on every call) off the connections'
  * threads, which live as long as their connections.
  *
- * <p>The queue is not bounded here: each waiting task is a connection whose reader is blocked
- * on it, so it is bounded by {@code max_connections}.
+ * <p>The queue is bounded ({@link #QUEUE_PER_THREAD} a thread, about 8 s of waiting at the
+ * default cost): past it, {@link #hash} refuses at once, and the client hears {@code overloaded}
+ * instead of waiting longer than it would for any answer. Each waiting task is a connection
+ * whose reader is blocked on it, so {@code max_connections} bounded it before, but a hundred
+ * thousand logins queued behind two threads would be answered hours later.
  */
 public final class PasswordHasher implements AutoCloseable {
     public static final int SALT_BYTES = 16;
@@ -36,15 +39,24 @@ public final class PasswordHasher implements AutoCloseable {
     private final ThreadPoolExecutor threads;
     private final SecureRandom random = new SecureRandom();
 
-    public PasswordHasher(int iterations, int concurrency) {
+    /** Hashes waiting, per hashing thread, before more are refused. */
+    public static final int QUEUE_PER_THREAD = 64;
+
+    /** @param queued hashes that may wait for a thread; past that, {@link #hash} refuses */
+    public PasswordHasher(int iterations, int concurrency, int queued) {
         this.iterations = iterations;
         this.threads = new ThreadPoolExecutor(concurrency, concurrency, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), Thread.ofPlatform().name("loomchat-hash-", 0).daemon().factory());
+                new LinkedBlockingQueue<>(queued), Thread.ofPlatform().name("loomchat-hash-", 0).daemon().factory());
         this.threads.allowCoreThreadTimeOut(true); // no threads kept while nobody logs in
     }
 
     public int iterations() {
         return iterations;
+    }
+
+    /** Hashes waiting for a thread, not counting those being computed. */
+    public int waiting() {
+        return threads.getQueue().size();
     }
 
     public byte[] newSalt() {
@@ -53,7 +65,12 @@ public final class PasswordHasher implements AutoCloseable {
         return salt;
     }
 
-    /** Hashes {@code password} on one of the hashing threads; the caller waits for it. */
+    /**
+     * Hashes {@code password} on one of the hashing threads; the caller waits for it.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if the queue is full (or the
+     *         hasher closed)
+     */
     public byte[] hash(String password, byte[] salt, int iterations) {
         Future<byte[]> hashed = threads.submit(() -> pbkdf2(password, salt, iterations));
         boolean interrupted = false;

@@ -48,6 +48,8 @@ public record Config(
         int loginFailuresPerUser,
         int loginFailuresPerAddress,
         Duration loginFailureWindow,
+        int registrationsPerAddress,
+        Duration registrationWindow,
         Duration writeStallTimeout,
         Path tlsKeystore,
         String tlsKeystorePassword) {

@@ -68,6 +68,8 @@ public final class ConfigLoader {
         d.put("login_failures_per_user", 10);
         d.put("login_failures_per_address", 50);
         d.put("login_failure_window", "5m");
+        d.put("registrations_per_address", 100);
+        d.put("registration_window", "10m");
         d.put("write_stall_timeout", "30s");
         d.put("tls_keystore", "");
         d.put("tls_keystore_password", "");
@@ -170,6 +172,8 @@ public final class ConfigLoader {
                 integer(n, "login_failures_per_user", 1, 1_000_000),
                 integer(n, "login_failures_per_address", 1, 1_000_000),
                 duration(n, "login_failure_window", Duration.ofSeconds(1), Duration.ofDays(1)),
+                integer(n, "registrations_per_address", 1, 100_000_000),
+                duration(n, "registration_window", Duration.ofSeconds(1), Duration.ofDays(1)),
                 duration(n, "write_stall_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
                 text(n, "tls_keystore").isBlank() ? null : Path.of(text(n, "tls_keystore")),
                 text(n, "tls_keystore_password"));

@@ -81,11 +81,12 @@ public final class ChatServer implements AutoCloseable {
         committer.start(store);
 
         MessageIds ids = new MessageIds(accounts.serverValue("message_id_key", MessageIds.newSecret()));
-        this.hasher = new PasswordHasher(config.passwordIterations(), config.hashConcurrency());
+        this.hasher = new PasswordHasher(config.passwordIterations(), config.hashConcurrency(),
+                PasswordHasher.QUEUE_PER_THREAD * config.hashConcurrency());
         Authenticator auth = new Authenticator(accounts, store, hasher,
                 new LoginThrottle(config.loginFailuresPerUser(), config.loginFailuresPerAddress(),
                         config.loginFailureWindow().toMillis()),
-                config.tokenTtl());
+                config.registrationsPerAddress(), config.registrationWindow(), config.tokenTtl());
         MediaLibrary media = new MediaLibrary(db, config.dataDir().resolve("media"), config.mediaTtl(),
                 config.maxMediaBytes(), metrics);
         GroupTable groupTable = new GroupTable(config.partitions());

@@ -192,7 +192,7 @@ final class Connection implements Runnable {
             case Ping p -> reply(new ServerFrame.Pong(p.id()));
             case Register r -> {
                 requireAnonymous(r.id());
-                services.auth().register(r.id(), r.user(), r.password());
+                services.auth().register(r.id(), r.user(), r.password(), address());
                 services.metrics().registrations.increment();
                 reply(new ServerFrame.Ok(r.id()));
             }

@@ -172,6 +172,46 @@ class AbuseTest {
     }
 
     @Test
+    void manyRegistrationsFromOneAddressAreRateLimited() throws Exception {
+        // given a server that lets one address try two registrations per window
+        try (TestServer server = TestServer.start(Map.of("registrations_per_address", 2));
+             Wire w = server.connect()) {
+            w.register("alice");
+            w.register("bob");
+
+            // when the same address registers a third name
+            JsonNode r = w.request("{'type':'register','id':'r3','user':'carol','password':'" + Wire.PASSWORD + "'}", "r3");
+
+            // then it is refused before any hashing, and the name stays free
+            assertEquals("rate_limited", r.path("code").asText(), r::toString);
+            try (Wire elsewhere = server.connect()) {
+                assertEquals("bad_credentials", elsewhere.request(
+                        "{'type':'login','id':'l','user':'carol','password':'" + Wire.PASSWORD + "'}", "l")
+                        .path("code").asText());
+            }
+        }
+    }
+
+    @Test
+    void aTakenNameDoesNotUseUpTheAddressesRegistrations() throws Exception {
+        // given a server that lets one address try two registrations per window, one used
+        try (TestServer server = TestServer.start(Map.of("registrations_per_address", 2));
+             Wire w = server.connect()) {
+            w.register("alice");
+
+            // when the address tries a taken name again and again
+            for (int i = 0; i < 3; i++) {
+                JsonNode r = w.request("{'type':'register','id':'r','user':'alice','password':'" + Wire.PASSWORD + "'}", "r");
+                assertEquals("user_exists", r.path("code").asText(), r::toString);
+            }
+
+            // then it may still register its second name: a taken name costs no hash
+            JsonNode r = w.request("{'type':'register','id':'r2','user':'bob','password':'" + Wire.PASSWORD + "'}", "r2");
+            assertEquals("ok", r.path("type").asText(), r::toString);
+        }
+    }
+
+    @Test
     void clientThatStopsReadingIsCutOffAndGetsEverythingAfterReconnecting() throws Exception {
         try (TestServer server = TestServer.start(Map.of("write_stall_timeout", "500ms", "send_rate", 100000,
                 "send_burst", 100000, "outbox_capacity", 100000))) {

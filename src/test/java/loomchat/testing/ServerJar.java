@@ -56,7 +56,8 @@ public final class ServerJar implements AutoCloseable {
      */
     public Server serve(Path dataDir, String... extraArgs) throws Exception {
         List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--http-port", "0",
-                "--data-dir", dataDir.toString(), "--set", "password_iterations=1000"));
+                "--data-dir", dataDir.toString(), "--set", "password_iterations=1000",
+                "--set", "registrations_per_address=1000000"));
         args.addAll(List.of(extraArgs));
         Process p = start(args);
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();

@@ -44,6 +44,8 @@ public final class TestServer implements AutoCloseable {
         // sender's ok then waits ack_grace (1 s by default). Shorter here keeps the suite quick
         // and still exercises the held path; WriteBackTest checks the default.
         s.put("ack_grace", "200ms");
+        // Every test client comes from 127.0.0.1; AbuseTest checks the default's effect.
+        s.put("registrations_per_address", 1_000_000);
         s.putAll(overrides);
         return new TestServer(dataDir, s);
     }
