@@ -2,7 +2,9 @@ package loomchat.chat;
 
 import java.util.Collection;
 import loomchat.protocol.ClientFrame;
+import loomchat.protocol.EncodedFrame;
 import loomchat.protocol.ErrorCode;
+import loomchat.protocol.FrameCodec;
 import loomchat.protocol.ProtocolException;
 import loomchat.protocol.ServerFrame;
 import loomchat.store.ChatStore;
@@ -27,10 +29,12 @@ public final class Presence {
 
     private final ChatStore store;
     private final GroupTable groups;
+    private final FrameCodec codec;
 
-    public Presence(ChatStore store, GroupTable groups) {
+    public Presence(ChatStore store, GroupTable groups, FrameCodec codec) {
         this.store = store;
         this.groups = groups;
+        this.codec = codec;
     }
 
     /**
@@ -61,7 +65,7 @@ public final class Presence {
     /** The user came online or went offline: every watcher gets the state as it is now. */
     public void changed(String user) {
         Watchers w = store.watchers(user, false);
-        if (w != null) w.publish(() -> store.presence(user));
+        if (w != null) w.publish(() -> codec.encodeOnce(store.presence(user)));
     }
 
     /**
@@ -80,8 +84,13 @@ public final class Presence {
         }
         Group group = groups.get(typing.group());
         if (group == null || !group.isMember(from)) return;
+        EncodedFrame encoded = null; // once for the whole group, and only if someone is online
         for (String member : group.members()) {
-            if (!member.equals(from)) offer(member, notice);
+            if (member.equals(from)) continue;
+            Endpoint session = store.session(member);
+            if (session == null) continue;
+            if (encoded == null) encoded = codec.encodeOnce(notice);
+            session.offer(encoded);
         }
     }
 

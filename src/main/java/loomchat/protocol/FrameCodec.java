@@ -344,6 +344,11 @@ public final class FrameCodec {
         };
     }
 
+    /** A frame encoded for many connections at once. */
+    public EncodedFrame encodeOnce(ServerFrame frame) {
+        return new EncodedFrame(frame, encode(frame));
+    }
+
     /** One frame as a line of UTF-8 JSON ending in {@code \n}. */
     public byte[] encode(Frame frame) {
         LineBytes out = new LineBytes();

@@ -86,7 +86,8 @@ public final class ChatServer implements AutoCloseable {
         Authenticator auth = new Authenticator(accounts, store, hasher,
                 new LoginThrottle(config.loginFailuresPerUser(), config.loginFailuresPerAddress(),
                         config.loginFailureWindow().toMillis()),
-                config.registrationsPerAddress(), config.registrationWindow(), config.tokenTtl());
+                config.registrationsPerAddress(), config.registrationWindow(), config.tokenTtl(),
+                config.tokensPerUser());
         MediaLibrary media = new MediaLibrary(db, config.dataDir().resolve("media"), config.mediaTtl(),
                 config.maxMediaBytes(), metrics);
         GroupTable groupTable = new GroupTable(config.partitions());
@@ -98,7 +99,7 @@ public final class ChatServer implements AutoCloseable {
                 .name("loomchat-timer").daemon().unstarted(r));
         this.services = new Services(config, codec, store, auth, router,
                 new Groups(groupTable, store, groupRecords, config.maxGroupSize()),
-                new Presence(store, groupTable), metrics, this);
+                new Presence(store, groupTable, codec), metrics, this);
         this.permits = new Semaphore(config.maxConnections());
 
         javax.net.ssl.SSLContext tls = Tls.context(config.tlsKeystore(), config.tlsKeystorePassword());

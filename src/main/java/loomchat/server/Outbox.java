@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import loomchat.metrics.Metrics;
+import loomchat.protocol.EncodedFrame;
 import loomchat.protocol.FrameCodec;
 import loomchat.protocol.ServerFrame;
 import loomchat.store.ChatStore;
@@ -63,7 +64,7 @@ final class Outbox implements Endpoint {
 
     /** Queues a reply or notice; false if it was dropped (connection closing, or queue full and now cut). */
     boolean send(ServerFrame frame) {
-        return enqueue(frame, false);
+        return enqueue(frame, codec.encode(frame), false);
     }
 
     /**
@@ -71,8 +72,7 @@ final class Outbox implements Endpoint {
      * queue, so they can never crowd out replies; past that they are dropped. A full queue means
      * the client has stopped reading its own replies: it is cut off.
      */
-    private boolean enqueue(ServerFrame frame, boolean droppable) {
-        byte[] bytes = codec.encode(frame); // encode outside the lock
+    private boolean enqueue(ServerFrame frame, byte[] bytes, boolean droppable) {
         boolean cut = false;
         Thread stuck = null;
         lock.lock();
@@ -154,7 +154,12 @@ final class Outbox implements Endpoint {
 
     @Override
     public boolean offer(ServerFrame frame) {
-        return enqueue(frame, true);
+        return enqueue(frame, codec.encode(frame), true); // encoded before the lock is taken
+    }
+
+    @Override
+    public boolean offer(EncodedFrame notice) {
+        return enqueue(notice.frame(), notice.line(), true);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package loomchat.store;
 
+import loomchat.protocol.EncodedFrame;
 import loomchat.protocol.ServerFrame;
 
 /** A user's live connection as the store sees it; every method returns at once and never blocks. */
@@ -16,6 +17,9 @@ public interface Endpoint {
 
     /** Queues a transient frame (presence, typing); false when it was dropped because the queue is full. */
     boolean offer(ServerFrame frame);
+
+    /** Queues a transient frame already encoded for many endpoints; false when it was dropped. */
+    boolean offer(EncodedFrame notice);
 
     /** A newer login of the same user took over: tell the client and close. */
     void replaced();

@@ -4,6 +4,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import loomchat.protocol.EncodedFrame;
 import loomchat.protocol.ServerFrame;
 
 /**
@@ -49,11 +50,11 @@ public final class Watchers {
     }
 
     /** Queues the current state to every watcher. */
-    public void publish(Supplier<ServerFrame.Presence> state) {
+    public void publish(Supplier<EncodedFrame> state) {
         lock.lock();
         try {
             if (endpoints.isEmpty()) return;
-            ServerFrame.Presence now = state.get();
+            EncodedFrame now = state.get(); // once for every watcher
             for (Endpoint e : endpoints) e.offer(now);
         } finally {
             lock.unlock();

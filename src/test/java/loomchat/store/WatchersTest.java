@@ -2,6 +2,7 @@ package loomchat.store;
 
 import java.util.ArrayList;
 import java.util.List;
+import loomchat.protocol.EncodedFrame;
 import loomchat.protocol.ServerFrame;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +43,11 @@ class WatchersTest {
         public boolean offer(ServerFrame frame) {
             dropped.add(frame);
             return false;
+        }
+
+        @Override
+        public boolean offer(EncodedFrame notice) {
+            return offer(notice.frame());
         }
 
         @Override
