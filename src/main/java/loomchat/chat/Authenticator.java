@@ -6,7 +6,9 @@ import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import loomchat.db.Accounts;
 import loomchat.protocol.ErrorCode;
 import loomchat.protocol.ProtocolException;
@@ -52,6 +54,8 @@ public final class Authenticator {
     private final LoginThrottle throttle;
     private final WindowCounter registrations;
     private final long tokenTtlMillis;
+    private final int tokensPerUser;
+    private final AtomicLong lastExpiry = new AtomicLong();
     private final SecureRandom random = new SecureRandom();
     private final TokenCache tokens = new TokenCache(TOKEN_CACHE_CAPACITY);
     private final byte[] decoySalt;
@@ -60,15 +64,18 @@ public final class Authenticator {
     /**
      * @param registrationsPerAddress accounts one address may try to create (each costs a hash)
      *                                within {@code registrationWindow}
+     * @param tokensPerUser tokens kept per user: a password login past it revokes the oldest
      */
     public Authenticator(Accounts accounts, ChatStore store, PasswordHasher hasher, LoginThrottle throttle,
-                         int registrationsPerAddress, Duration registrationWindow, Duration tokenTtl) {
+                         int registrationsPerAddress, Duration registrationWindow, Duration tokenTtl,
+                         int tokensPerUser) {
         this.accounts = accounts;
         this.store = store;
         this.hasher = hasher;
         this.throttle = throttle;
         this.registrations = new WindowCounter(registrationsPerAddress, registrationWindow.toMillis());
         this.tokenTtlMillis = tokenTtl.toMillis();
+        this.tokensPerUser = tokensPerUser;
         this.decoySalt = hasher.newSalt();
         this.decoyHash = new byte[PasswordHasher.HASH_BITS / 8];
     }
@@ -131,8 +138,11 @@ public final class Authenticator {
         String token = newToken();
         byte[] tokenHash = sha256(token);
         try {
-            long expires = System.currentTimeMillis() + tokenTtlMillis;
-            accounts.insertToken(tokenHash, user, expires);
+            // Unique, so that "the oldest" is well defined for the tokens a user is allowed to keep.
+            long expires = lastExpiry.accumulateAndGet(System.currentTimeMillis() + tokenTtlMillis,
+                    (last, wanted) -> Math.max(last + 1, wanted));
+            List<byte[]> evicted = accounts.insertToken(tokenHash, user, expires, tokensPerUser);
+            for (byte[] old : evicted) tokens.remove(old); // after the delete: see TokenCache.put
             // A new token: nobody can have revoked it yet.
             tokens.put(tokenHash, new Accounts.TokenOwner(user, expires), System.currentTimeMillis(),
                     tokens.revocations());

@@ -37,6 +37,7 @@ public record Config(
         int passwordIterations,
         int hashConcurrency,
         Duration tokenTtl,
+        int tokensPerUser,
         int sendKeysPerUser,
         Duration sendKeyTtl,
         int maxGroupSize,

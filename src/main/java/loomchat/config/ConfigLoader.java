@@ -57,6 +57,7 @@ public final class ConfigLoader {
         d.put("password_iterations", 600_000);
         d.put("hash_concurrency", Math.max(1, Runtime.getRuntime().availableProcessors()));
         d.put("token_ttl", "30d");
+        d.put("tokens_per_user", 10);
         d.put("send_keys_per_user", 10_000);
         d.put("send_key_ttl", "24h");
         d.put("max_group_size", 1024);
@@ -161,6 +162,7 @@ public final class ConfigLoader {
                 integer(n, "password_iterations", 1, 100_000_000),
                 integer(n, "hash_concurrency", 1, 1024),
                 duration(n, "token_ttl", Duration.ofSeconds(1), Duration.ofDays(3650)),
+                integer(n, "tokens_per_user", 1, 1000),
                 integer(n, "send_keys_per_user", 1, 1_000_000),
                 duration(n, "send_key_ttl", Duration.ofSeconds(1), Duration.ofDays(365)),
                 integer(n, "max_group_size", 2, 1_000_000),

@@ -3,6 +3,8 @@ package loomchat.db;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The SQL for accounts and login tokens: blocking calls from a connection's virtual thread, each run by {@link Database#call} on a short-lived thread of its own. */
 public final class Accounts {
@@ -51,8 +53,14 @@ public final class Accounts {
         });
     }
 
-    public void insertToken(byte[] tokenHash, String user, long expires) throws SQLException {
-        db.run(c -> {
+    /**
+     * Stores a new token and deletes the user's oldest beyond the newest {@code keep}, so that
+     * logging in again and again cannot grow the table without bound.
+     *
+     * @return the hashes of the tokens deleted, so that they can be forgotten where cached
+     */
+    public List<byte[]> insertToken(byte[] tokenHash, String user, long expires, int keep) throws SQLException {
+        return db.call(c -> {
             try (PreparedStatement s = c.prepareStatement(
                     "INSERT INTO tokens(token_hash, user_name, expires) VALUES (?,?,?)")) {
                 s.setBytes(1, tokenHash);
@@ -60,6 +68,25 @@ public final class Accounts {
                 s.setLong(3, expires);
                 s.executeUpdate();
             }
+            List<byte[]> older = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT token_hash FROM tokens WHERE user_name = ? ORDER BY expires DESC, token_hash OFFSET ? ROWS")) {
+                s.setString(1, user);
+                s.setInt(2, keep);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) older.add(r.getBytes(1));
+                }
+            }
+            if (!older.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM tokens WHERE token_hash = ?")) {
+                    for (byte[] hash : older) {
+                        s.setBytes(1, hash);
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
+            }
+            return older;
         });
     }
 

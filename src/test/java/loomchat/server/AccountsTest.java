@@ -99,6 +99,30 @@ class AccountsTest extends ServerTest {
     }
 
     @Test
+    void aPasswordLoginPastTenTokensRevokesTheOldest() throws Exception {
+        // given alice has logged in by password on ten devices (tokens_per_user is 10)
+        server.register("alice");
+        java.util.List<String> tokens = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            try (Wire device = server.connect()) {
+                tokens.add(device.login("alice").path("token").asText());
+            }
+        }
+
+        // when she logs in by password on an eleventh
+        try (Wire eleventh = server.connect()) {
+            tokens.add(eleventh.login("alice").path("token").asText());
+        }
+
+        // then the first device's token no longer logs in, and the second's and the newest still do
+        try (Wire first = server.connect(); Wire second = server.connect(); Wire newest = server.connect()) {
+            assertEquals("bad_credentials", first.loginWithToken("alice", tokens.get(0)).path("code").asText());
+            assertEquals("ok", second.loginWithToken("alice", tokens.get(1)).path("type").asText());
+            assertEquals("ok", newest.loginWithToken("alice", tokens.get(10)).path("type").asText());
+        }
+    }
+
+    @Test
     void aTokenLogsInOnlyItsOwnUser() throws Exception {
         server.register("alice", "mallory");
         String token;
