@@ -41,7 +41,7 @@ public final class MediaClient implements AutoCloseable {
     public record Downloaded(Path file, String mime, long size) {
     }
 
-    /** The server refused a request; {@link #status()} is the HTTP status (401, 404, 413...). */
+    /** The server refused a request; {@link #status()} is the HTTP status (401, 404, 413, 507...). */
     public static final class RefusedException extends IOException {
         private final int status;
 
@@ -133,6 +133,7 @@ public final class MediaClient implements AutoCloseable {
             case 401 -> "not logged in (bad or revoked token)";
             case 404 -> "no such media (unknown or expired)";
             case 413 -> "too large for the server";
+            case 507 -> "no room (the uploader's quota, or the server's disk)";
             default -> "refused";
         };
         return new RefusedException(status, what + ": " + status + " " + reason + (detail.isEmpty() ? "" : " " + detail));

@@ -44,6 +44,8 @@ public record Config(
         int maxSubscriptions,
         Duration mediaTtl,
         long maxMediaBytes,
+        long mediaQuota,
+        long mediaMinFreeBytes,
         double sendRate,
         int sendBurst,
         int loginFailuresPerUser,

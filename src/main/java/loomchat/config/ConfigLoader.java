@@ -64,6 +64,8 @@ public final class ConfigLoader {
         d.put("max_subscriptions", 10_000);
         d.put("media_ttl", "30d");
         d.put("max_media_bytes", 16L * 1024 * 1024);
+        d.put("media_quota", 1024L * 1024 * 1024);
+        d.put("media_min_free_bytes", 512L * 1024 * 1024);
         d.put("send_rate", 500);
         d.put("send_burst", 1000);
         d.put("login_failures_per_user", 10);
@@ -169,6 +171,8 @@ public final class ConfigLoader {
                 integer(n, "max_subscriptions", 1, 10_000_000),
                 duration(n, "media_ttl", Duration.ofMillis(1), Duration.ofDays(3650)),
                 longInteger(n, "max_media_bytes", 1, 1L << 40),
+                longInteger(n, "media_quota", 1, 1L << 50),
+                longInteger(n, "media_min_free_bytes", 0, 1L << 50),
                 integer(n, "send_rate", 1, 10_000_000),
                 integer(n, "send_burst", 1, 10_000_000),
                 integer(n, "login_failures_per_user", 1, 1_000_000),

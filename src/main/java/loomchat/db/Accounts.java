@@ -68,13 +68,16 @@ public final class Accounts {
                 s.setLong(3, expires);
                 s.executeUpdate();
             }
+            // Skipped here rather than with OFFSET, which databases spell differently; a user has
+            // at most keep + 1 rows at this point, so there is little to skip.
             List<byte[]> older = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement(
-                    "SELECT token_hash FROM tokens WHERE user_name = ? ORDER BY expires DESC, token_hash OFFSET ? ROWS")) {
+                    "SELECT token_hash FROM tokens WHERE user_name = ? ORDER BY expires DESC")) {
                 s.setString(1, user);
-                s.setInt(2, keep);
                 try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) older.add(r.getBytes(1));
+                    for (int row = 0; r.next(); row++) {
+                        if (row >= keep) older.add(r.getBytes(1));
+                    }
                 }
             }
             if (!older.isEmpty()) {

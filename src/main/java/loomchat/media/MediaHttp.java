@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BinaryOperator;
 import java.util.regex.Pattern;
 
@@ -18,7 +19,8 @@ import java.util.regex.Pattern;
  * and writes with plain blocking streams. Answers: {@code 201} with id, size and SHA-256 for an
  * upload, {@code 200} with the bytes for a download, {@code 401} without a good token (checked
  * first, so that nothing about an id is told to a stranger), {@code 404} for an unknown or
- * expired id, {@code 413} past {@code max_media_bytes}, {@code 400} for a bad
+ * expired id, {@code 413} past {@code max_media_bytes}, {@code 507} past the uploader's
+ * {@code media_quota} or the disk's {@code media_min_free_bytes}, {@code 400} for a bad
  * {@code Content-Type} or {@code Content-Length}, {@code 405} for other methods.
  */
 public final class MediaHttp implements HttpHandler {
@@ -31,6 +33,7 @@ public final class MediaHttp implements HttpHandler {
     private static final String JSON = "application/json; charset=utf-8";
 
     private final MediaLibrary library;
+    private final AtomicLong lastDiskWarning = new AtomicLong();
     private final BinaryOperator<String> tokenUser;
 
     /**
@@ -105,6 +108,20 @@ public final class MediaHttp implements HttpHandler {
             // The rest of the body stays unread; the server then closes the connection rather than drain it.
             ex.getResponseHeaders().set("Connection", "close");
             respond(ex, 413, "{\"error\":\"too_large\",\"max_bytes\":" + library.maxBytes() + "}");
+            return;
+        } catch (MediaLibrary.OverQuotaException e) {
+            ex.getResponseHeaders().set("Connection", "close");
+            respond(ex, 507, "{\"error\":\"quota_exceeded\",\"quota_bytes\":" + library.quotaBytes()
+                    + ",\"used_bytes\":" + e.used() + "}");
+            return;
+        } catch (MediaLibrary.DiskFullException e) {
+            long now = System.currentTimeMillis();
+            long last = lastDiskWarning.get();
+            if (now - last > 60_000 && lastDiskWarning.compareAndSet(last, now)) { // a line a minute, not one an upload
+                LOG.log(System.Logger.Level.WARNING, "uploads refused: {0}", e.getMessage());
+            }
+            ex.getResponseHeaders().set("Connection", "close");
+            respond(ex, 507, "{\"error\":\"insufficient_storage\"}");
             return;
         }
         ex.getResponseHeaders().set("Location", "/media/" + stored.id());

@@ -45,6 +45,21 @@ final class MediaIndex {
         });
     }
 
+    /** The bytes {@code owner} has uploaded since {@code since} (what counts against a quota). */
+    long bytesOwnedSince(String owner, long since) throws SQLException {
+        return db.call(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT COALESCE(SUM(size), 0) FROM media WHERE owner = ? AND created >= ?")) {
+                s.setString(1, owner);
+                s.setLong(2, since);
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    return r.getLong(1);
+                }
+            }
+        });
+    }
+
     /** Up to {@code limit} ids created before {@code cutoff}, oldest first. */
     List<String> createdBefore(long cutoff, int limit) throws SQLException {
         return db.call(c -> {

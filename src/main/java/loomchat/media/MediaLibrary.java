@@ -59,24 +59,61 @@ public final class MediaLibrary implements MediaCatalog {
         }
     }
 
+    /** The upload would take its owner past {@code media_quota}; nothing of it was kept. */
+    public static final class OverQuotaException extends Exception {
+        private final long used;
+
+        OverQuotaException(long quota, long used) {
+            super("at most " + quota + " bytes of media per user within media_ttl; " + used + " used",
+                    null, false, false);
+            this.used = used;
+        }
+
+        /** Bytes the owner had stored (within {@code media_ttl}) when the upload began. */
+        public long used() {
+            return used;
+        }
+    }
+
+    /** The disk holding the media has less than {@code media_min_free_bytes} left; nothing was kept. */
+    public static final class DiskFullException extends Exception {
+        DiskFullException(long usable, long floor) {
+            super("the media disk has " + usable + " bytes usable, below its floor of " + floor, null, false, false);
+        }
+    }
+
     private final MediaIndex index;
     private final Path dir;
     private final long ttlMillis;
     private final long maxBytes;
+    private final long quotaBytes;
+    private final long minFreeBytes;
     private final Metrics metrics;
     private final SecureRandom random = new SecureRandom();
 
-    public MediaLibrary(Database db, Path dir, Duration ttl, long maxBytes, Metrics metrics) throws IOException {
+    /**
+     * @param quotaBytes what one user may have stored at once (uploads younger than {@code ttl})
+     * @param minFreeBytes usable space the disk must keep: the database shares it, and a full
+     *                     disk would fail every send
+     */
+    public MediaLibrary(Database db, Path dir, Duration ttl, long maxBytes, long quotaBytes, long minFreeBytes,
+                        Metrics metrics) throws IOException {
         this.index = new MediaIndex(db);
         this.dir = Files.createDirectories(dir);
         this.ttlMillis = ttl.toMillis();
         this.maxBytes = maxBytes;
+        this.quotaBytes = quotaBytes;
+        this.minFreeBytes = minFreeBytes;
         this.metrics = metrics;
         removeLeftoverUploads();
     }
 
     public long maxBytes() {
         return maxBytes;
+    }
+
+    public long quotaBytes() {
+        return quotaBytes;
     }
 
     public Duration ttl() {
@@ -89,10 +126,20 @@ public final class MediaLibrary implements MediaCatalog {
      * @param declaredLength the length the client announced, or -1 if it did not (chunked)
      * @throws TooLargeException if the announced or the actual length passes the limit; the
      *     rest of the body is left unread
+     * @throws OverQuotaException if it would take the owner past the quota; likewise
+     * @throws DiskFullException if the disk is already below its floor, or the announced length
+     *     would take it there
      */
     public Entry store(String owner, String mime, InputStream body, long declaredLength)
-            throws IOException, SQLException, TooLargeException {
+            throws IOException, SQLException, TooLargeException, OverQuotaException, DiskFullException {
         if (declaredLength > maxBytes) throw new TooLargeException(maxBytes);
+        long usable = Files.getFileStore(dir).getUsableSpace();
+        if (usable - Math.max(0, declaredLength) < minFreeBytes) throw new DiskFullException(usable, minFreeBytes);
+        // Checked when the upload begins: two uploads at once by one user may pass the quota by
+        // at most what they carry, which max_media_bytes bounds.
+        long used = index.bytesOwnedSince(owner, System.currentTimeMillis() - ttlMillis);
+        long allowance = quotaBytes - used;
+        if (declaredLength > allowance) throw new OverQuotaException(quotaBytes, used);
         Path temp = Files.createTempFile(dir, "upload-", TEMP_SUFFIX);
         boolean moved = false;
         try {
@@ -103,6 +150,7 @@ public final class MediaLibrary implements MediaCatalog {
                 for (int n; (n = body.read(buffer)) >= 0; ) {
                     size += n;
                     if (size > maxBytes) throw new TooLargeException(maxBytes);
+                    if (size > allowance) throw new OverQuotaException(quotaBytes, used);
                     sha.update(buffer, 0, n);
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                     while (chunk.hasRemaining()) out.write(chunk);

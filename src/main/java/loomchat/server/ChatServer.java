@@ -89,7 +89,7 @@ public final class ChatServer implements AutoCloseable {
                 config.registrationsPerAddress(), config.registrationWindow(), config.tokenTtl(),
                 config.tokensPerUser());
         MediaLibrary media = new MediaLibrary(db, config.dataDir().resolve("media"), config.mediaTtl(),
-                config.maxMediaBytes(), metrics);
+                config.maxMediaBytes(), config.mediaQuota(), config.mediaMinFreeBytes(), metrics);
         GroupTable groupTable = new GroupTable(config.partitions());
         GroupRecords groupRecords = new GroupRecords(db);
         int groupCount = groupRecords.load(groupTable, store);

@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS media (
     created BIGINT       NOT NULL
 );
 CREATE INDEX IF NOT EXISTS media_by_created ON media(created);
+CREATE INDEX IF NOT EXISTS media_by_owner ON media(owner);
 
 -- Groups ("groups" itself is a reserved word in MySQL 8, hence chat_groups).
 CREATE TABLE IF NOT EXISTS chat_groups (

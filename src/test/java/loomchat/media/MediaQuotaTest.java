@@ -1,0 +1,98 @@
+package loomchat.media;
+
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.util.Map;
+import loomchat.testing.TestServer;
+import loomchat.testing.Wire;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** {@code media_quota} per user and {@code media_min_free_bytes} per disk: past either, an upload gets 507. */
+class MediaQuotaTest {
+
+    @Test
+    void anUploadThatWouldPassTheUsersQuotaGets507AndIsNotKept() throws Exception {
+        // given a quota of 1,000 bytes, of which alice has used 600
+        try (TestServer server = TestServer.start(Map.of("media_quota", 1000))) {
+            MediaRequests http = new MediaRequests(server.httpPort());
+            String alice = token(server, "alice");
+            assertEquals(201, http.upload(alice, "image/jpeg", new byte[600]).statusCode());
+
+            // when she uploads 600 more
+            HttpResponse<String> r = http.upload(alice, "image/jpeg", new byte[600]);
+
+            // then it is refused, saying how much she has used, and nothing of it is kept
+            assertEquals(507, r.statusCode(), r.body());
+            assertEquals("quota_exceeded", MediaRequests.json(r).path("error").asText());
+            assertEquals(1000, MediaRequests.json(r).path("quota_bytes").asLong());
+            assertEquals(600, MediaRequests.json(r).path("used_bytes").asLong());
+            assertEquals(1, storedFiles(server));
+        }
+    }
+
+    @Test
+    void aChunkedUploadIsStoppedWhereItPassesTheQuota() throws Exception {
+        // given a quota of 1,000 bytes, none used
+        try (TestServer server = TestServer.start(Map.of("media_quota", 1000))) {
+            MediaRequests http = new MediaRequests(server.httpPort());
+            String alice = token(server, "alice");
+
+            // when she uploads 1,001 bytes without announcing the length
+            HttpRequest chunked = http.post(alice, "image/jpeg",
+                    HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[1001]))).build();
+            HttpResponse<String> r = http.send(chunked);
+
+            // then it is refused while it is read
+            assertEquals(507, r.statusCode(), r.body());
+            assertEquals(0, storedFiles(server));
+        }
+    }
+
+    @Test
+    void oneUsersUploadsDoNotCountAgainstAnothersQuota() throws Exception {
+        // given alice has used all of a 1,000-byte quota
+        try (TestServer server = TestServer.start(Map.of("media_quota", 1000))) {
+            MediaRequests http = new MediaRequests(server.httpPort());
+            assertEquals(201, http.upload(token(server, "alice"), "image/jpeg", new byte[1000]).statusCode());
+
+            // when bob uploads
+            HttpResponse<String> r = http.upload(token(server, "bob"), "image/jpeg", new byte[1000]);
+
+            // then his upload is his own
+            assertEquals(201, r.statusCode(), r.body());
+        }
+    }
+
+    @Test
+    void uploadsGet507WhileTheDiskIsBelowItsFloor() throws Exception {
+        // given a floor of free space larger than any disk
+        try (TestServer server = TestServer.start(Map.of("media_min_free_bytes", 1L << 50))) {
+            MediaRequests http = new MediaRequests(server.httpPort());
+
+            // when alice uploads
+            HttpResponse<String> r = http.upload(token(server, "alice"), "image/jpeg", new byte[10]);
+
+            // then it is refused, and nothing is kept
+            assertEquals(507, r.statusCode(), r.body());
+            assertEquals("insufficient_storage", MediaRequests.json(r).path("error").asText());
+            assertEquals(0, storedFiles(server));
+        }
+    }
+
+    private static String token(TestServer server, String user) throws Exception {
+        try (Wire w = server.connect()) {
+            w.register(user);
+            return w.login(user).path("token").asText();
+        }
+    }
+
+    private static long storedFiles(TestServer server) throws Exception {
+        try (var files = Files.list(server.dataDir().resolve("media"))) {
+            return files.count();
+        }
+    }
+}
