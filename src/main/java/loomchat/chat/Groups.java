@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -35,6 +36,10 @@ import loomchat.store.GroupTable;
  * longest-standing member left becomes admin ({@link Group#without}); when the last member
  * goes, the group is deleted. Adding a member already in, or removing a user not in, changes
  * nothing and is not an error, so a retried request is harmless.
+ *
+ * <p>A user is in at most {@code max_groups_per_user} groups: that bounds the {@code groups}
+ * reply, and the groups one account can make the server keep. It is checked, not reserved, so
+ * changes of different groups racing for a user's last place may pass it by a few.
  */
 public final class Groups {
     private static final System.Logger LOG = System.getLogger(Groups.class.getName());
@@ -45,13 +50,19 @@ public final class Groups {
     private final ChatStore store;
     private final GroupRecords records;
     private final int maxSize;
+    private final int maxPerUser;
     private final SecureRandom random = new SecureRandom();
 
-    public Groups(GroupTable table, ChatStore store, GroupRecords records, int maxSize) {
+    /**
+     * @param maxSize members one group may have
+     * @param maxPerUser groups one user may be in
+     */
+    public Groups(GroupTable table, ChatStore store, GroupRecords records, int maxSize, int maxPerUser) {
         this.table = table;
         this.store = store;
         this.records = records;
         this.maxSize = maxSize;
+        this.maxPerUser = maxPerUser;
     }
 
     /** Creates a group of the creator and {@code members}; the reply names the new group. */
@@ -62,6 +73,7 @@ public final class Groups {
         members.addAll(req.members());
         if (members.size() > maxSize) throw full(req.id(), members.size());
         requireUsers(req.id(), members);
+        requireRoomFor(req.id(), members);
         String id = "g-" + newId();
         Group group = new Group(id, req.name(), members, Set.of(creator));
         try {
@@ -86,6 +98,7 @@ public final class Groups {
             if (group.members().size() + fresh.size() > maxSize) {
                 throw full(req.id(), group.members().size() + fresh.size());
             }
+            requireRoomFor(req.id(), fresh);
             return new Change(group.withAdded(fresh), GroupEventKind.ADDED, fresh);
         });
     }
@@ -205,6 +218,16 @@ public final class Groups {
             LOG.log(System.Logger.Level.WARNING, "{0} event of {1} not stored: {2}", kind.wire(), groupId, error.toString());
             return null;
         });
+    }
+
+    /** Refuses, with {@code invalid}, to put anyone in one group more than the most they may be in. */
+    private void requireRoomFor(String requestId, Collection<String> joining) throws ProtocolException {
+        for (String user : joining) {
+            if (store.groupCount(user) >= maxPerUser) {
+                throw new ProtocolException(ErrorCode.INVALID, requestId,
+                        user + " is in " + maxPerUser + " groups, the most one user may be in");
+            }
+        }
     }
 
     private void requireUsers(String requestId, Iterable<String> users) throws ProtocolException {

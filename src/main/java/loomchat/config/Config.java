@@ -41,6 +41,7 @@ public record Config(
         int sendKeysPerUser,
         Duration sendKeyTtl,
         int maxGroupSize,
+        int maxGroupsPerUser,
         int maxSubscriptions,
         Duration mediaTtl,
         long maxMediaBytes,

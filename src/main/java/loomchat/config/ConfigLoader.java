@@ -61,6 +61,7 @@ public final class ConfigLoader {
         d.put("send_keys_per_user", 10_000);
         d.put("send_key_ttl", "24h");
         d.put("max_group_size", 1024);
+        d.put("max_groups_per_user", 1000);
         d.put("max_subscriptions", 10_000);
         d.put("media_ttl", "30d");
         d.put("max_media_bytes", 16L * 1024 * 1024);
@@ -168,6 +169,7 @@ public final class ConfigLoader {
                 integer(n, "send_keys_per_user", 1, 1_000_000),
                 duration(n, "send_key_ttl", Duration.ofSeconds(1), Duration.ofDays(365)),
                 integer(n, "max_group_size", 2, 1_000_000),
+                integer(n, "max_groups_per_user", 1, 1_000_000),
                 integer(n, "max_subscriptions", 1, 10_000_000),
                 duration(n, "media_ttl", Duration.ofMillis(1), Duration.ofDays(3650)),
                 longInteger(n, "max_media_bytes", 1, 1L << 40),

@@ -98,7 +98,7 @@ public final class ChatServer implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
                 .name("loomchat-timer").daemon().unstarted(r));
         this.services = new Services(config, codec, store, auth, router,
-                new Groups(groupTable, store, groupRecords, config.maxGroupSize()),
+                new Groups(groupTable, store, groupRecords, config.maxGroupSize(), config.maxGroupsPerUser()),
                 new Presence(store, groupTable, codec), metrics, this);
         this.permits = new Semaphore(config.maxConnections());
 

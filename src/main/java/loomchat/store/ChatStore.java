@@ -509,6 +509,18 @@ public final class ChatStore {
         }
     }
 
+    /** How many groups the user is in. */
+    public int groupCount(String user) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            return st == null || st.groups == null ? 0 : st.groups.size();
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
     /** The ids of the groups the user is in, in the order they joined them. */
     public List<String> groupsOf(String user) {
         Partition p = part(user);

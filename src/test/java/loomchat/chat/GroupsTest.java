@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GroupsTest extends ServerTest {
     @Override
     protected Map<String, ?> settings() {
-        return Map.of("max_group_size", 4);
+        return Map.of("max_group_size", 4, "max_groups_per_user", 3);
     }
 
     @Test
@@ -62,6 +62,39 @@ class GroupsTest extends ServerTest {
         try (Wire alice = server.userOnline("alice")) {
             JsonNode r = alice.request("{'type':'group_create','id':'1','name':'x','members':['b','c','d','e']}", "1");
             assertEquals("group_full", r.path("code").asText(), r::toString);
+        }
+    }
+
+    @Test
+    void creatingAGroupPastTheMostAUserMayBeInIsInvalid() throws Exception {
+        // given alice is in three groups, the most one user may be in here
+        try (Wire alice = server.userOnline("alice")) {
+            for (String name : List.of("one", "two", "three")) create(alice, name);
+
+            // when she creates a fourth
+            JsonNode r = alice.request("{'type':'group_create','id':'4','name':'four','members':[]}", "4");
+
+            // then it is refused, and her groups are the three
+            assertEquals("invalid", r.path("code").asText(), r::toString);
+            assertEquals(3, alice.request("{'type':'groups','id':'5'}", "5").path("groups").size());
+        }
+    }
+
+    @Test
+    void addingAUserWhoIsInTheMostGroupsIsInvalid() throws Exception {
+        // given bob is in three groups, the most one user may be in here
+        try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            for (String name : List.of("one", "two", "three")) create(bob, name);
+            String climbing = create(alice, "climbing");
+
+            // when alice adds him to a fourth
+            JsonNode r = alice.request("{'type':'group_add','id':'a','group':'" + climbing + "','users':['bob']}", "a");
+
+            // then it is refused, naming him, and he is not in it
+            assertEquals("invalid", r.path("code").asText(), r::toString);
+            assertTrue(r.path("message").asText().contains("bob"), r::toString);
+            JsonNode info = alice.request("{'type':'group_info','id':'i','group':'" + climbing + "'}", "i");
+            assertEquals(List.of("alice"), names(info.path("members")));
         }
     }
 
