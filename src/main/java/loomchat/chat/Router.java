@@ -80,31 +80,31 @@ public final class Router {
 
     /**
      * Runs {@code delivery} for a request id the sender has not used yet; a repeated id waits for,
-     * and answers with, the first send's {@code msg} and {@code ts}. A failed delivery forgets the
-     * id, so the client's retry is tried afresh.
+     * and answers with, the first send's {@code msg} and {@code ts}.
+     *
+     * <p>A send refused before anything was delivered forgets the id, so a retry is tried afresh.
+     * A send that failed later (its batch could not be written) keeps it, failed: its item may
+     * already have been pushed to an online recipient, so the retry delivers again under the same
+     * {@code msg} and {@code ts}, which the recipient de-duplicates, instead of as a second
+     * message.
      */
     private CompletableFuture<ServerFrame.Reply> oncePerRequestId(String from, ClientFrame.Send send, String target,
                                                                   Delivery delivery) {
-        long now = System.currentTimeMillis();
-        String msgId = ids.newId(from, target);
-        SentMessage fresh = new SentMessage(msgId, now, new CompletableFuture<>());
-        ChatStore.Claim claim = store.claimSend(from, send.id(), fresh);
+        SentMessage proposed = new SentMessage(ids.newId(from, target), System.currentTimeMillis(),
+                new CompletableFuture<>());
+        ChatStore.Claim claim = store.claimSend(from, send.id(), proposed);
         SentMessage sent = claim.sent();
         if (claim.fresh()) {
             try {
-                delivery.deliver(msgId, now).whenComplete((ok, error) -> {
-                    if (error == null) {
-                        store.settleSend(from, send.id(), fresh);
-                        fresh.durable().complete(null);
-                    } else {
-                        store.forgetSend(from, send.id(), fresh);
-                        fresh.durable().completeExceptionally(error);
-                    }
+                delivery.deliver(sent.msg(), sent.ts()).whenComplete((ok, error) -> {
+                    if (error == null) store.settleSend(from, send.id(), sent);
+                    if (error == null) sent.durable().complete(null);
+                    else sent.durable().completeExceptionally(error);
                 });
                 metrics.messagesSent.increment();
             } catch (ProtocolException e) {
-                store.forgetSend(from, send.id(), fresh);
-                fresh.durable().completeExceptionally(e);
+                store.forgetSend(from, send.id(), sent);
+                sent.durable().completeExceptionally(e);
             }
         }
         return sent.durable().handle((ok, error) -> error == null

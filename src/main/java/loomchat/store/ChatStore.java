@@ -424,7 +424,8 @@ public final class ChatStore {
 
     /**
      * Looks up a sender's request id; if unknown, records {@code fresh} under it. A repeated id
-     * gets the first send's answer, even while that send is still on its way to disk.
+     * gets the first send's answer, even while that send is still on its way to disk. The retry
+     * of a send that failed is fresh again, under the failed send's {@code msg} and {@code ts}.
      */
     public Claim claimSend(String sender, String requestId, SentMessage fresh) {
         Partition p = part(sender);
@@ -433,9 +434,14 @@ public final class ChatStore {
             UserState st = p.users.get(sender);
             if (st == null) return new Claim(fresh, true);
             SentMessage known = st.sendKeys().get(requestId, fresh.ts(), sendKeyTtlMillis);
-            if (known != null) return new Claim(known, false);
-            st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
-            return new Claim(fresh, true);
+            if (known == null) {
+                st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
+                return new Claim(fresh, true);
+            }
+            if (!known.durable().isCompletedExceptionally()) return new Claim(known, false);
+            SentMessage again = new SentMessage(known.msg(), known.ts(), fresh.durable());
+            st.sendKeys().retry(requestId, known.durable(), again.durable());
+            return new Claim(again, true);
         } finally {
             p.lock.unlock();
         }
@@ -458,13 +464,14 @@ public final class ChatStore {
         p.lock.lock();
         try {
             UserState st = p.users.get(sender);
-            return st != null && st.sendKeys().get(requestId, now, sendKeyTtlMillis) != null;
+            SentMessage known = st == null ? null : st.sendKeys().get(requestId, now, sendKeyTtlMillis);
+            return known != null && !known.durable().isCompletedExceptionally();
         } finally {
             p.lock.unlock();
         }
     }
 
-    /** Forgets a send that failed, so that a retry with the same id is tried afresh. */
+    /** Forgets a send refused before it delivered anything, so that a retry with the same id is tried afresh. */
     public void forgetSend(String sender, String requestId, SentMessage sent) {
         withSendKeys(sender, keys -> keys.remove(requestId, sent));
     }

@@ -108,7 +108,13 @@ final class SendKeys {
         if (slot >= 0 && unsettled[slot] == sent.durable()) unsettled[slot] = null;
     }
 
-    /** Forgets {@code requestId} if it still stands for {@code sent} (a failed send, to be tried afresh). */
+    /** The send on record as {@code failed} is being tried again: {@code retry} is its outcome now. */
+    void retry(String requestId, CompletableFuture<Void> failed, CompletableFuture<Void> retry) {
+        int slot = find(requestId);
+        if (slot >= 0 && unsettled[slot] == failed) unsettled[slot] = retry;
+    }
+
+    /** Forgets {@code requestId} if it still stands for {@code sent} (a refused send, to be tried afresh). */
     void remove(String requestId, SentMessage sent) {
         int slot = find(requestId);
         if (slot >= 0 && unsettled[slot] == sent.durable()) free(slot);

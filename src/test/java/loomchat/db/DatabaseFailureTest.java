@@ -66,6 +66,32 @@ class DatabaseFailureTest extends ServerTest {
     }
 
     @Test
+    void aRetryOfASendThatFailedAfterItsPushIsDeliveredUnderTheSameMsg() throws Exception {
+        try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            // given bob has had a message (so that his next seqs are reserved already), and then
+            // the inbox table disappears under the server
+            alice.sendMessage("m0", "bob", "before");
+            bob.ack(bob.next("msg").path("seq").asLong());
+            execute("ALTER TABLE inbox RENAME TO inbox_gone");
+
+            // when alice sends to bob, who is online and receives the push but does not ack it,
+            // so the item must be written, and that write fails
+            alice.send("{'type':'send','id':'m1','to':'bob','body':'hi'}");
+            String pushed = bob.next("msg").path("msg").asText();
+            assertEquals("internal", alice.reply("m1").path("code").asText());
+
+            // and she retries with the same id once the database is back
+            execute("ALTER TABLE inbox_gone RENAME TO inbox");
+            JsonNode ok = alice.request("{'type':'send','id':'m1','to':'bob','body':'hi'}", "m1");
+
+            // then the retry is the message bob already has, which he can tell by its msg
+            assertEquals("ok", ok.path("type").asText(), ok::toString);
+            assertEquals(pushed, ok.path("msg").asText());
+            assertEquals(pushed, bob.next("msg").path("msg").asText());
+        }
+    }
+
+    @Test
     void anAcknowledgedMessageSurvivesARestartAfterAnOutage() throws Exception {
         try (Wire bob = server.connect()) {
             bob.register("bob");
