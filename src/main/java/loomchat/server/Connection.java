@@ -290,6 +290,9 @@ final class Connection implements Runnable {
         String by = user; // read here: the field is this connection's thread's alone
         Thread.ofVirtual().name("conn-" + by + "-group").start(() -> {
             previous.join(); // completed normally, always: see the finally below
+            // Group replies can be large, and operations already read go on while the reader
+            // waits, so each waits here too until the client has read enough of what it was sent.
+            outbox.awaitRoom();
             try {
                 op.run(by).whenComplete((r, e) ->
                         reply.complete(e == null ? r : Router.errorReply(requestId, e)));

@@ -20,12 +20,14 @@ import loomchat.store.Endpoint;
  * Everything one connection sends, written by a writer thread of its own so that no other
  * user's thread ever blocks on this socket.
  *
- * <p>Two sources feed the writer. Replies and transient notices wait in a small bounded queue:
- * notices are dropped once it is half full, and when a client stops reading so that even its
- * replies fill it, the connection is cut (its inbox still holds everything that matters). The
- * connection keeps the replies it can owe below half the queue by bounding sends in flight. Inbox items are not queued here at all: the writer pulls them from
- * the store when woken, so a backlog of ten thousand items costs no more here than one. Queued
- * frames go first, so a reply is never stuck behind a backlog.
+ * <p>Two sources feed the writer. Replies and transient notices wait in a small queue, bounded
+ * in frames ({@code outbox_capacity}) and in bytes ({@link #MAX_BYTES}; a reply to {@code groups}
+ * or {@code group_info} can be a hundred kilobytes). Past half of either bound, notices are
+ * dropped and the connection stops reading requests until the writer has made room; when a
+ * client stops reading so that even its replies pass a bound, the connection is cut (its inbox
+ * still holds everything that matters). Inbox items are not queued here at all: the writer pulls
+ * them from the store when woken, so a backlog of ten thousand items costs no more here than
+ * one. Queued frames go first, so a reply is never stuck behind a backlog.
  *
  * <p>The writer is a virtual thread started when there is something to write and ended when
  * there is not: an idle connection holds neither a thread nor a buffer. It gathers frames into
@@ -35,6 +37,13 @@ import loomchat.store.Endpoint;
 final class Outbox implements Endpoint {
     private static final System.Logger LOG = System.getLogger(Outbox.class.getName());
     private static final int PULL_BATCH = 64;
+    /**
+     * The most bytes of replies and notices queued for one connection. Room is wanted below half
+     * of it, and the largest reply (a {@code groups} list of 1,000 long names, about 150 KB) fits
+     * above that half many times over, so a client that reads, however slowly, is never cut.
+     */
+    static final int MAX_BYTES = 4 << 20;
+    private static final int ROOM_BYTES = 512 << 10;
 
     private final Socket socket;
     private final FrameCodec codec;
@@ -46,6 +55,7 @@ final class Outbox implements Endpoint {
     private final Condition idle = lock.newCondition();
     private final Condition room = lock.newCondition(); // the queue fell below half: the reader may go on
     private ArrayDeque<byte[]> queue;  // made on first use
+    private int queuedBytes;           // the bytes of the frames in the queue
     private boolean writing;           // a writer thread is running
     private boolean woken;             // the inbox may have items since the writer last looked
     private boolean closing;           // write what is queued, then close the socket
@@ -79,12 +89,14 @@ final class Outbox implements Endpoint {
         try {
             if (closing || closed) return false;
             if (queue == null) queue = new ArrayDeque<>(4);
-            if (droppable && queue.size() >= capacity / 2) {
+            if (droppable && !hasRoom()) {
                 metrics.outboxDrops.increment();
                 return false;
             }
-            if (queue.size() < capacity) {
+            // One frame always fits an empty queue, however large (a group_info of a huge group).
+            if (queue.size() < capacity && (queue.isEmpty() || queuedBytes <= MAX_BYTES - bytes.length)) {
                 queue.add(bytes);
+                queuedBytes += bytes.length;
                 startWriter();
             } else {
                 // The client is not reading. Cut it rather than let it grow our memory.
@@ -126,6 +138,7 @@ final class Outbox implements Endpoint {
             if (closing || closed) return;
             if (queue == null) queue = new ArrayDeque<>(4);
             queue.addFirst(bytes); // ahead of a notice (typing, say) offered since the attach
+            queuedBytes += bytes.length;
             this.user = user;
             woken = true;
             startWriter();
@@ -170,14 +183,15 @@ final class Outbox implements Endpoint {
     }
 
     /**
-     * Blocks the connection's reader while the queue is half full or more, so that a client that
-     * sends requests without reading the replies stalls itself (TCP pushes back on it) instead of
-     * growing our memory. Returns at once when there is room or the connection is closing.
+     * Blocks the caller (the connection's reader, or its group operations' thread) while the queue
+     * is half full or more, in frames or in bytes, so that a client that sends requests without
+     * reading the replies stalls itself (TCP pushes back on it) instead of growing our memory.
+     * Returns at once when there is room or the connection is closing.
      */
     void awaitRoom() {
         lock.lock();
         try {
-            while (queue != null && queue.size() >= capacity / 2 && !closing && !closed) room.await();
+            while (!hasRoom() && !closing && !closed) room.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -250,6 +264,7 @@ final class Outbox implements Endpoint {
         closed = true;
         room.signalAll();
         queue = null;
+        queuedBytes = 0;
         return writer;
     }
 
@@ -333,12 +348,20 @@ final class Outbox implements Endpoint {
         }
     }
 
+    /** Under the lock: below half the queue's bounds, where notices are taken and the reader reads. */
+    private boolean hasRoom() {
+        return queue == null || (queue.size() < capacity / 2 && queuedBytes < ROOM_BYTES);
+    }
+
     private byte[] nextQueued() {
         lock.lock();
         try {
             if (queue == null) return null;
+            boolean full = !hasRoom();
             byte[] next = queue.poll();
-            if (next != null && queue.size() == capacity / 2 - 1) room.signalAll();
+            if (next == null) return null;
+            queuedBytes -= next.length;
+            if (full && hasRoom()) room.signalAll();
             return next;
         } finally {
             lock.unlock();

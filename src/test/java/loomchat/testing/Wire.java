@@ -46,6 +46,19 @@ public final class Wire implements AutoCloseable {
         return w;
     }
 
+    /**
+     * A connection with a small receive buffer, for a test in which the client stops reading for
+     * a while: what the kernel holds for it is then a few kilobytes, not megabytes.
+     */
+    public static Wire connectSlowReader(int port) throws IOException {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096); // before connecting: it sets the window offered
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+        Wire w = new Wire(socket);
+        w.welcome = w.next();
+        return w;
+    }
+
     public JsonNode welcome() {
         return welcome;
     }
