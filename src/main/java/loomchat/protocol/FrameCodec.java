@@ -182,8 +182,7 @@ public final class FrameCodec {
 
     private static String wireTypeOf(JsonNode n) throws ProtocolException {
         JsonNode t = n.get("type");
-        String id = n.path("id").isTextual() ? n.get("id").asText() : null;
-        if (t == null || !t.isTextual()) throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, id, "missing 'type'");
+        if (t == null || !t.isTextual()) throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, idOf(n), "missing 'type'");
         return t.asText();
     }
 

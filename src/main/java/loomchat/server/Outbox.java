@@ -22,8 +22,8 @@ import loomchat.store.Endpoint;
  *
  * <p>Two sources feed the writer. Replies and transient notices wait in a small queue, bounded
  * in frames ({@code outbox_capacity}) and in bytes ({@link #MAX_BYTES}; a reply to {@code groups}
- * or {@code group_info} can be a hundred kilobytes). Past half of either bound, notices are
- * dropped and the connection stops reading requests until the writer has made room; when a
+ * or {@code group_info} can be a hundred kilobytes). Past half the frames, or an eighth of the
+ * bytes, notices are dropped and the connection stops reading requests until the writer has made room; when a
  * client stops reading so that even its replies pass a bound, the connection is cut (its inbox
  * still holds everything that matters). Inbox items are not queued here at all: the writer pulls
  * them from the store when woken, so a backlog of ten thousand items costs no more here than
@@ -38,8 +38,8 @@ final class Outbox implements Endpoint {
     private static final System.Logger LOG = System.getLogger(Outbox.class.getName());
     private static final int PULL_BATCH = 64;
     /**
-     * The most bytes of replies and notices queued for one connection. Room is wanted below half
-     * of it, and the largest reply (a {@code groups} list of 1,000 long names, about 150 KB) fits
+     * The most bytes of replies and notices queued for one connection. Room is wanted below an
+     * eighth of it ({@link #ROOM_BYTES}), and the largest reply (a {@code groups} list of 1,000 long names, about 150 KB) fits
      * above that half many times over, so a client that reads, however slowly, is never cut.
      */
     static final int MAX_BYTES = 4 << 20;

@@ -108,6 +108,14 @@ class FrameCodecTest {
     }
 
     @Test
+    void aFrameWithoutATypeIsAnsweredWithItsIdOnlyIfTheIdIsWellFormed() {
+        assertEquals("7", refused("{'id':'7'}").requestId());
+        assertEquals(ErrorCode.UNKNOWN_TYPE, refused("{'id':''}").code());
+        assertNull(refused("{'id':''}").requestId());
+        assertNull(refused("{'id':'" + "i".repeat(65) + "'}").requestId());
+    }
+
+    @Test
     void sendNeedsExactlyOneTargetAndABody() throws ProtocolException {
         assertEquals(new Send("c1", "bob", null, "hi", null), decode("{'type':'send','id':'c1','to':'bob','body':'hi'}"));
         assertEquals(ErrorCode.INVALID, refused("{'type':'send','id':'c1','body':'hi'}").code());
