@@ -68,6 +68,12 @@ public final class Router {
         });
     }
 
+    /** Whether {@code msgId} was made for {@code target} (a user, or a group id). */
+    private boolean sameTarget(String msgId, String target) {
+        MessageIds.Parsed parsed = ids.parse(msgId);
+        return parsed != null && target.equals(parsed.to() != null ? parsed.to() : parsed.group());
+    }
+
     /** Refuses a send whose media is not an upload of the server's; a lookup, on the sender's own thread. */
     private void requireMedia(ClientFrame.Send send) throws ProtocolException {
         if (send.media() != null) media.require(send.id(), send.media().id());
@@ -82,17 +88,18 @@ public final class Router {
      * Runs {@code delivery} for a request id the sender has not used yet; a repeated id waits for,
      * and answers with, the first send's {@code msg} and {@code ts}.
      *
-     * <p>A send refused before anything was delivered forgets the id, so a retry is tried afresh.
-     * A send that failed later (its batch could not be written) keeps it, failed: its item may
-     * already have been pushed to an online recipient, so the retry delivers again under the same
-     * {@code msg} and {@code ts}, which the recipient de-duplicates, instead of as a second
-     * message.
+     * <p>A first attempt refused before anything was delivered forgets the id, so a retry is tried
+     * afresh. A send that failed later (its batch could not be written) keeps it, failed: its item
+     * may already have been pushed to an online recipient, so the retry delivers again under the
+     * same {@code msg} and {@code ts}, which the recipient de-duplicates, instead of as a second
+     * message; and a retry of it that is refused keeps it failed in turn. (Unless the retry names
+     * another recipient: a message id is made for its target, so that one is a new message.)
      */
     private CompletableFuture<ServerFrame.Reply> oncePerRequestId(String from, ClientFrame.Send send, String target,
                                                                   Delivery delivery) {
         SentMessage proposed = new SentMessage(ids.newId(from, target), System.currentTimeMillis(),
                 new CompletableFuture<>());
-        ChatStore.Claim claim = store.claimSend(from, send.id(), proposed);
+        ChatStore.Claim claim = store.claimSend(from, send.id(), proposed, msg -> sameTarget(msg, target));
         SentMessage sent = claim.sent();
         if (claim.fresh()) {
             try {
@@ -103,7 +110,7 @@ public final class Router {
                 });
                 metrics.messagesSent.increment();
             } catch (ProtocolException e) {
-                store.forgetSend(from, send.id(), sent);
+                if (!claim.retry()) store.forgetSend(from, send.id(), sent);
                 sent.durable().completeExceptionally(e);
             }
         }

@@ -59,7 +59,7 @@ public final class Recovery {
                     while (r.next()) {
                         SentMessage sent = new SentMessage(r.getString(3), r.getLong(4),
                                 CompletableFuture.completedFuture(null));
-                        store.claimSend(r.getString(1), r.getString(2), sent);
+                        store.claimSend(r.getString(1), r.getString(2), sent, msg -> true);
                         keys++;
                     }
                 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.LongFunction;
+import java.util.function.Predicate;
 import loomchat.protocol.ErrorCode;
 import loomchat.protocol.ProtocolException;
 import loomchat.protocol.ServerFrame;
@@ -418,30 +419,39 @@ public final class ChatStore {
 
     // --------------------------------------------------------- idempotent sends
 
-    /** The outcome of {@link #claimSend}: the answer on record, and whether this call created it. */
-    public record Claim(SentMessage sent, boolean fresh) {
+    /**
+     * The outcome of {@link #claimSend}: the answer on record, whether this call created it, and
+     * whether it is the retry of a send that failed (whose id must then be kept if it fails again).
+     */
+    public record Claim(SentMessage sent, boolean fresh, boolean retry) {
     }
 
     /**
      * Looks up a sender's request id; if unknown, records {@code fresh} under it. A repeated id
      * gets the first send's answer, even while that send is still on its way to disk. The retry
-     * of a send that failed is fresh again, under the failed send's {@code msg} and {@code ts}.
+     * of a send that failed is fresh again, under the failed send's {@code msg} and {@code ts} if
+     * {@code reusable} accepts that msg (it was made for the same target), else under fresh's.
      */
-    public Claim claimSend(String sender, String requestId, SentMessage fresh) {
+    public Claim claimSend(String sender, String requestId, SentMessage fresh, Predicate<String> reusable) {
         Partition p = part(sender);
         p.lock.lock();
         try {
             UserState st = p.users.get(sender);
-            if (st == null) return new Claim(fresh, true);
+            if (st == null) return new Claim(fresh, true, false);
             SentMessage known = st.sendKeys().get(requestId, fresh.ts(), sendKeyTtlMillis);
             if (known == null) {
                 st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
-                return new Claim(fresh, true);
+                return new Claim(fresh, true, false);
             }
-            if (!known.durable().isCompletedExceptionally()) return new Claim(known, false);
+            if (!known.durable().isCompletedExceptionally()) return new Claim(known, false, false);
+            if (!reusable.test(known.msg())) { // the id reused for another target: a new message
+                st.sendKeys().remove(requestId, known);
+                st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
+                return new Claim(fresh, true, true);
+            }
             SentMessage again = new SentMessage(known.msg(), known.ts(), fresh.durable());
             st.sendKeys().retry(requestId, known.durable(), again.durable());
-            return new Claim(again, true);
+            return new Claim(again, true, true);
         } finally {
             p.lock.unlock();
         }
