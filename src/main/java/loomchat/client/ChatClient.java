@@ -52,7 +52,9 @@ import loomchat.protocol.ServerFrame.Reply;
  * the socket has already delivered, so a burst of a thousand items costs one ack, not a
  * thousand. Set the listeners before {@link #login}: the server starts pushing as soon as the
  * login succeeds. Items that arrive while no {@link #onItem} listener is set are dropped
- * unacked, so the server keeps them and pushes them again at the next login.
+ * unacked, so the server keeps them and pushes them again at the next login; since acks are
+ * cumulative, the client then acks nothing from the first of them on, for the rest of the
+ * connection.
  *
  * <p>Listeners and the futures' dependent stages run on the reader thread. They must not wait
  * for a reply (a blocking call there would wait for the very thread that has to read it), so
@@ -131,6 +133,8 @@ public final class ChatClient implements AutoCloseable {
     private int framesSinceFlush;
     private long highestSeen;
     private long lastAcked;
+    /** The first item dropped for want of a listener: acks are cumulative, so none may reach it. */
+    private long firstUnseen = Long.MAX_VALUE;
     private int unacked;
 
     /** Wraps a connected socket and reads the server's greeting; the reader thread is not started yet. */
@@ -608,7 +612,10 @@ public final class ChatClient implements AutoCloseable {
 
     private void deliver(InboxItem item) throws IOException {
         Consumer<InboxItem> listener = itemListener;
-        if (listener == NO_ITEMS) return; // unseen: left unacked, so it comes again at the next login
+        if (listener == NO_ITEMS) { // unseen: left unacked, so it comes again at the next login
+            firstUnseen = Math.min(firstUnseen, item.seq());
+            return;
+        }
         try {
             listener.accept(item);
         } catch (RuntimeException e) {
@@ -629,9 +636,10 @@ public final class ChatClient implements AutoCloseable {
     /** Called on the reader thread when it has handled everything received so far. */
     private void ackBeforeWaiting() throws IOException {
         unacked = 0;
-        if (!autoAck || highestSeen <= lastAcked || !isOpen()) return;
-        lastAcked = highestSeen;
-        owedAck.set(highestSeen);
+        long upTo = Math.min(highestSeen, firstUnseen - 1);
+        if (!autoAck || upTo <= lastAcked || !isOpen()) return;
+        lastAcked = upTo;
+        owedAck.set(upTo);
         if (!writeLock.tryLock()) return; // the holder sends it when it lets go
         try {
             writeOwedAck();

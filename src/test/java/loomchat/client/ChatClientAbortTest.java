@@ -57,4 +57,32 @@ class ChatClientAbortTest extends ServerTest {
             assertEquals("nobody is listening", again.next("msg").path("body").asText());
         }
     }
+
+    @Test
+    void aListenerSetLateDoesNotAckTheItemsThatCameBeforeIt() throws Exception {
+        // given bob logged in with no listener, and a first message reached him unseen
+        server.register("bob");
+        ChatClient bob = ChatClient.connect("127.0.0.1", server.port());
+        bob.login("bob", Wire.PASSWORD);
+        try (Wire alice = server.userOnline("alice")) {
+            alice.sendMessage("c1", "bob", "unseen");
+            bob.ping();
+
+            // when he sets a listener, and a second message reaches it
+            java.util.concurrent.BlockingQueue<loomchat.protocol.ServerFrame.InboxItem> seen =
+                    new java.util.concurrent.LinkedBlockingQueue<>();
+            bob.onItem(seen::add);
+            alice.sendMessage("c2", "bob", "seen");
+            var second = (loomchat.protocol.ServerFrame.Msg) seen.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals("seen", second.body());
+        }
+        bob.ping();
+        bob.close();
+
+        // then the ack for the second did not take the first with it: both wait for his next login
+        try (Wire again = server.connect()) {
+            assertEquals(2, again.login("bob").path("pending").asInt());
+            assertEquals("unseen", again.next("msg").path("body").asText());
+        }
+    }
 }
