@@ -54,8 +54,10 @@ public final class Accounts {
     }
 
     /**
-     * Stores a new token and deletes the user's oldest beyond the newest {@code keep}, so that
-     * logging in again and again cannot grow the table without bound.
+     * Stores a new token and deletes the user's others beyond the newest {@code keep - 1}, so that
+     * logging in again and again cannot grow the table without bound. The new token itself is
+     * never among them, whatever its expiry (a shorter {@code token_ttl} since the others were
+     * issued, or a clock stepped back).
      *
      * @return the hashes of the tokens deleted, so that they can be forgotten where cached
      */
@@ -69,14 +71,15 @@ public final class Accounts {
                 s.executeUpdate();
             }
             // Skipped here rather than with OFFSET, which databases spell differently; a user has
-            // at most keep + 1 rows at this point, so there is little to skip.
+            // at most keep others at this point, so there is little to skip.
             List<byte[]> older = new ArrayList<>();
             try (PreparedStatement s = c.prepareStatement(
-                    "SELECT token_hash FROM tokens WHERE user_name = ? ORDER BY expires DESC")) {
+                    "SELECT token_hash FROM tokens WHERE user_name = ? AND token_hash <> ? ORDER BY expires DESC")) {
                 s.setString(1, user);
+                s.setBytes(2, tokenHash);
                 try (ResultSet r = s.executeQuery()) {
                     for (int row = 0; r.next(); row++) {
-                        if (row >= keep) older.add(r.getBytes(1));
+                        if (row >= keep - 1) older.add(r.getBytes(1));
                     }
                 }
             }
