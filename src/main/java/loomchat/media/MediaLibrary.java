@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import loomchat.db.Database;
 import loomchat.metrics.Metrics;
@@ -90,6 +92,10 @@ public final class MediaLibrary implements MediaCatalog {
     private final long minFreeBytes;
     private final Metrics metrics;
     private final SecureRandom random = new SecureRandom();
+    /** Bytes of uploads still streaming, per owner (at most one entry per open upload). */
+    private final ConcurrentHashMap<String, Long> streaming = new ConcurrentHashMap<>();
+    /** Bytes of all uploads still streaming. */
+    private final AtomicLong streamingTotal = new AtomicLong();
 
     /**
      * @param quotaBytes what one user may have stored at once (uploads younger than {@code ttl})
@@ -133,15 +139,18 @@ public final class MediaLibrary implements MediaCatalog {
     public Entry store(String owner, String mime, InputStream body, long declaredLength)
             throws IOException, SQLException, TooLargeException, OverQuotaException, DiskFullException {
         if (declaredLength > maxBytes) throw new TooLargeException(maxBytes);
+        long announced = Math.max(0, declaredLength);
+        // The bytes of uploads still streaming count too, so that a thousand uploads at once are
+        // held to the quota and the floor together. (Between a finished upload's row and its
+        // leaving the count, it counts twice: on the safe side.)
         long usable = Files.getFileStore(dir).getUsableSpace();
-        if (usable - Math.max(0, declaredLength) < minFreeBytes) throw new DiskFullException(usable, minFreeBytes);
-        // Checked when the upload begins: two uploads at once by one user may pass the quota by
-        // at most what they carry, which max_media_bytes bounds.
-        long used = index.bytesOwnedSince(owner, System.currentTimeMillis() - ttlMillis);
-        long allowance = quotaBytes - used;
-        if (declaredLength > allowance) throw new OverQuotaException(quotaBytes, used);
+        if (usable - streamingTotal.get() - announced < minFreeBytes) throw new DiskFullException(usable, minFreeBytes);
+        long stored = index.bytesOwnedSince(owner, System.currentTimeMillis() - ttlMillis);
+        long others = streaming.getOrDefault(owner, 0L);
+        if (stored + others + announced > quotaBytes) throw new OverQuotaException(quotaBytes, stored + others);
         Path temp = Files.createTempFile(dir, "upload-", TEMP_SUFFIX);
         boolean moved = false;
+        long counted = 0; // this upload's bytes in the streaming counts
         try {
             MessageDigest sha = sha256();
             long size = 0;
@@ -150,7 +159,11 @@ public final class MediaLibrary implements MediaCatalog {
                 for (int n; (n = body.read(buffer)) >= 0; ) {
                     size += n;
                     if (size > maxBytes) throw new TooLargeException(maxBytes);
-                    if (size > allowance) throw new OverQuotaException(quotaBytes, used);
+                    long mine = streaming.merge(owner, (long) n, Long::sum); // this upload's and others'
+                    long all = streamingTotal.addAndGet(n);
+                    counted += n;
+                    if (stored + mine > quotaBytes) throw new OverQuotaException(quotaBytes, stored + mine - size);
+                    if (usable - all < minFreeBytes) throw new DiskFullException(usable - all, minFreeBytes);
                     sha.update(buffer, 0, n);
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                     while (chunk.hasRemaining()) out.write(chunk);
@@ -171,6 +184,11 @@ public final class MediaLibrary implements MediaCatalog {
             return entry;
         } finally {
             if (!moved) Files.deleteIfExists(temp);
+            if (counted > 0) {
+                long mine = counted;
+                streaming.compute(owner, (k, v) -> v == null || v <= mine ? null : v - mine);
+                streamingTotal.addAndGet(-mine);
+            }
         }
     }
 

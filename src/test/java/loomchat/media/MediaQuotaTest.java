@@ -1,10 +1,16 @@
 package loomchat.media;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
@@ -53,6 +59,35 @@ class MediaQuotaTest {
     }
 
     @Test
+    void anUploadStillStreamingCountsAgainstTheQuotaOfTheNextOne() throws Exception {
+        // given a quota of 1,000 bytes, and alice's first upload has sent 600 bytes and is still going
+        try (TestServer server = TestServer.start(Map.of("media_quota", 1000));
+             Socket first = new Socket("127.0.0.1", server.httpPort())) {
+            MediaRequests http = new MediaRequests(server.httpPort());
+            String alice = token(server, "alice");
+            OutputStream out = first.getOutputStream();
+            out.write(("POST /media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + alice
+                    + "\r\nContent-Type: video/mp4\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n")
+                    .getBytes(StandardCharsets.US_ASCII)); // 0x258 = 600
+            out.write(new byte[600]);
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            waitForPartialUpload(server, 600);
+
+            // when she uploads 600 more alongside
+            HttpResponse<String> second = http.upload(alice, "image/jpeg", new byte[600]);
+
+            // then that one is refused, and the first, finished, is kept
+            assertEquals(507, second.statusCode(), second.body());
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String status = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            assertEquals("HTTP/1.1 201 Created", status);
+        }
+    }
+
+    @Test
     void oneUsersUploadsDoNotCountAgainstAnothersQuota() throws Exception {
         // given alice has used all of a 1,000-byte quota
         try (TestServer server = TestServer.start(Map.of("media_quota", 1000))) {
@@ -88,6 +123,18 @@ class MediaQuotaTest {
             w.register(user);
             return w.login(user).path("token").asText();
         }
+    }
+
+    /** Waits until an upload in progress has written {@code bytes} to its temporary file. */
+    private static void waitForPartialUpload(TestServer server, long bytes) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try (var files = Files.list(server.dataDir().resolve("media"))) {
+                if (files.anyMatch(f -> f.toString().endsWith(".part") && f.toFile().length() >= bytes)) return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no upload in progress reached " + bytes + " bytes");
     }
 
     private static long storedFiles(TestServer server) throws Exception {
