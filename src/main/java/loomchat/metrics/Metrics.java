@@ -30,6 +30,8 @@ public final class Metrics {
     public final LongAdder commitNanos = new LongAdder();
     public final LongAdder commitFailures = new LongAdder();
     public final LongAdder outboxDrops = new LongAdder();
+    /** Threads waiting for room in an outbound queue now: readers paused, and group operations. */
+    public final LongAdder waitingForRoom = new LongAdder();
     public final LongAdder slowClientsCut = new LongAdder();
     public final LongAdder badFrames = new LongAdder();
     public final LongAdder mediaBytesStored = new LongAdder();
@@ -85,6 +87,7 @@ public final class Metrics {
         commitBatchSize.render(b, "loomchat_commit_batch_size");
         commitLatencyMicros.render(b, "loomchat_commit_latency_micros");
         counter(b, "loomchat_outbox_drops_total", outboxDrops);
+        line(b, "loomchat_waiting_for_room", "gauge", waitingForRoom.sum());
         counter(b, "loomchat_slow_clients_cut_total", slowClientsCut);
         counter(b, "loomchat_bad_frames_total", badFrames);
         counter(b, "loomchat_media_bytes_stored_total", mediaBytesStored);

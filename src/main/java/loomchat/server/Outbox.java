@@ -191,7 +191,13 @@ final class Outbox implements Endpoint {
     void awaitRoom() {
         lock.lock();
         try {
-            while (!hasRoom() && !closing && !closed) room.await();
+            if (hasRoom() || closing || closed) return;
+            metrics.waitingForRoom.increment();
+            try {
+                while (!hasRoom() && !closing && !closed) room.await();
+            } finally {
+                metrics.waitingForRoom.decrement();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

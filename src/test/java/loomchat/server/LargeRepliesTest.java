@@ -39,7 +39,8 @@ class LargeRepliesTest {
                 // when bob watches alice and asks for the group's details 120 times without reading
                 bob.send("{'type':'subscribe','id':'s','user':'alice'}");
                 for (int i = 0; i < REQUESTS; i++) bob.send("{'type':'group_info','id':'i" + i + "','group':'" + group + "'}");
-                Thread.sleep(500); // the server answers what it may, then stops reading from him
+                // the server answers what it may, then stops reading from him
+                waitUntil(() -> server.server().metrics().waitingForRoom.sum() > 0);
                 // and alice comes online meanwhile
                 try (Wire alice = server.connect()) {
                     alice.login("alice");
@@ -64,6 +65,14 @@ class LargeRepliesTest {
                     assertEquals(List.of("offline"), presence);
                 }
             }
+        }
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the server never stopped reading");
+            Thread.sleep(10);
         }
     }
 }
