@@ -33,6 +33,7 @@ public record Config(
         int socketSendBuffer,
         int maxInboxItems,
         long maxInboxBytes,
+        int inboxSendersToFill,
         int maxConnections,
         int passwordIterations,
         int hashConcurrency,

@@ -53,6 +53,7 @@ public final class ConfigLoader {
         d.put("socket_send_buffer", 65536);
         d.put("max_inbox_items", 100_000);
         d.put("max_inbox_bytes", 32L * 1024 * 1024);
+        d.put("inbox_senders_to_fill", 8);
         d.put("max_connections", 100_000);
         d.put("password_iterations", 600_000);
         d.put("hash_concurrency", Math.max(1, Runtime.getRuntime().availableProcessors()));
@@ -161,6 +162,7 @@ public final class ConfigLoader {
                 socketSendBuffer(n),
                 integer(n, "max_inbox_items", 16, 100_000_000),
                 longInteger(n, "max_inbox_bytes", 64 * 1024, 1L << 40),
+                integer(n, "inbox_senders_to_fill", 1, 1000),
                 integer(n, "max_connections", 1, 10_000_000),
                 integer(n, "password_iterations", 1, 100_000_000),
                 integer(n, "hash_concurrency", 1, 1024),

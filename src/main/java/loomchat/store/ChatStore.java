@@ -36,16 +36,19 @@ public final class ChatStore {
     private final CommitQueue commits;
     private final int maxInboxItems;
     private final long maxInboxBytes;
+    private final int sendersToFill;
     private final int sendKeysPerUser;
     private final long sendKeyTtlMillis;
 
-    public ChatStore(int partitions, CommitQueue commits, int maxInboxItems, long maxInboxBytes, int sendKeysPerUser,
-                     long sendKeyTtlMillis) {
+    /** @param sendersToFill how many senders it takes to fill an inbox: each may hold 1/n of it (1: no share) */
+    public ChatStore(int partitions, CommitQueue commits, int maxInboxItems, long maxInboxBytes, int sendersToFill,
+                     int sendKeysPerUser, long sendKeyTtlMillis) {
         this.parts = new Partition[partitions];
         for (int i = 0; i < partitions; i++) parts[i] = new Partition(i);
         this.commits = commits;
         this.maxInboxItems = maxInboxItems;
         this.maxInboxBytes = maxInboxBytes;
+        this.sendersToFill = sendersToFill;
         this.sendKeysPerUser = sendKeysPerUser;
         this.sendKeyTtlMillis = sendKeyTtlMillis;
     }
@@ -239,6 +242,10 @@ public final class ChatStore {
                 throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
                         "the inbox of " + owner + " is full; try again later");
             }
+            if (message && admission != Admission.NOTICE && overShare(inbox, (ServerFrame.Msg) item, limit, byteLimit)) {
+                throw new ProtocolException(ErrorCode.OVERLOADED, requestId, "the inbox of " + owner
+                        + " holds as much from you as it keeps from one sender until they read it; try again later");
+            }
             // An online recipient will most likely ack the item soon: hold it for that, so that it
             // never touches disk. Behind a held item, hold too: one user's items are written in order.
             InboxEntry previous = inbox.last();
@@ -272,6 +279,22 @@ public final class ChatStore {
         if (receiptAhead != null) receiptAhead.offer(advanceCopy);
         if (wake != null) wake.wake();
         return appended;
+    }
+
+    /**
+     * Whether a message would take its sender past their share of a large inbox: one sender may
+     * hold at most 1/{@code sendersToFill} of its caps, so that one spammer cannot fill an
+     * offline user's inbox and so block everyone else's messages. Counted per sender only once
+     * the inbox as a whole holds that much (before, no sender can be over it), so a small inbox
+     * costs nothing here.
+     */
+    private boolean overShare(Inbox inbox, ServerFrame.Msg msg, long limit, long byteLimit) {
+        if (sendersToFill <= 1) return false;
+        long shareItems = limit / sendersToFill;
+        long shareBytes = byteLimit / sendersToFill;
+        if (inbox.messages() < shareItems && inbox.bodyBytes() < shareBytes) return false;
+        long[] held = inbox.heldFrom(msg.from());
+        return held[0] >= shareItems || held[1] + Inbox.weight(msg) > shareBytes;
     }
 
     /**

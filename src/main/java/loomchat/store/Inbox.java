@@ -1,7 +1,9 @@
 package loomchat.store;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import loomchat.protocol.ServerFrame;
 
 /**
@@ -27,6 +29,13 @@ final class Inbox {
     private long bodyBytes;
     /** Entries that are messages, as opposed to receipts and group events: counted apart against the cap. */
     private int messages;
+    /**
+     * Per sender, {messages, body bytes} of theirs held here. Made (by one scan) only when a
+     * sender's share is first asked about, which happens only for a large inbox, and dropped when
+     * the inbox drains: most inboxes never have it.
+     */
+    private Map<String, long[]> bySender;
+    private static final long[] NOTHING = {0, 0};
 
     long nextSeq = 1;
     /** Highest seq whose reservation is durable: only items up to it may be pushed. */
@@ -63,6 +72,23 @@ final class Inbox {
         return n;
     }
 
+    /** {messages, body bytes} from {@code sender} held here; not to be changed by the caller. */
+    long[] heldFrom(String sender) {
+        if (bySender == null) {
+            bySender = new HashMap<>();
+            for (int i = 0; i < size; i++) countSender(get(i).item(), 1);
+        }
+        return bySender.getOrDefault(sender, NOTHING);
+    }
+
+    private void countSender(ServerFrame.InboxItem item, int sign) {
+        if (!(item instanceof ServerFrame.Msg m)) return;
+        long[] held = bySender.computeIfAbsent(m.from(), k -> new long[2]);
+        held[0] += sign;
+        held[1] += sign * weight(item);
+        if (held[0] == 0) bySender.remove(m.from());
+    }
+
     InboxEntry get(int i) {
         return ring[(head + i) & (ring.length - 1)];
     }
@@ -79,6 +105,7 @@ final class Inbox {
         bodyBytes += weight(e.item());
         if (e.item() instanceof ServerFrame.Msg) messages++;
         if (!isReceipt(e)) unpushedNonReceipts++;
+        if (bySender != null) countSender(e.item(), 1);
     }
 
     /** Removes the entries with seq at most {@code upTo} from the front, returning them. */
@@ -92,6 +119,7 @@ final class Inbox {
             size--;
             bodyBytes -= weight(dropped.getLast().item());
             if (dropped.getLast().item() instanceof ServerFrame.Msg) messages--;
+            if (bySender != null) countSender(dropped.getLast().item(), -1);
             if (pushedCount > 0) pushedCount--;
             else if (!isReceipt(dropped.getLast())) unpushedNonReceipts--;
         }
@@ -99,6 +127,7 @@ final class Inbox {
         if (size == 0) {
             ring = NONE; // let a drained inbox cost nothing
             head = 0;
+            bySender = null;
         }
         return dropped;
     }

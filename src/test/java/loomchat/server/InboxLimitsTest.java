@@ -13,7 +13,7 @@ class InboxLimitsTest {
 
     @Test
     void aSendToAnInboxHoldingMaxInboxItemsIsRefusedAsOverloaded() throws Exception {
-        try (TestServer server = TestServer.start(Map.of("max_inbox_items", 16));
+        try (TestServer server = TestServer.start(Map.of("max_inbox_items", 16, "inbox_senders_to_fill", 1));
              Wire alice = server.userOnline("alice")) {
             server.register("bob"); // offline: nothing is acknowledged
             for (int i = 0; i < 16; i++) assertEquals("ok", alice.sendMessage("s" + i, "bob", "hi").path("type").asText());
@@ -46,7 +46,8 @@ class InboxLimitsTest {
 
     @Test
     void aSendThatWouldTakeAnInboxPastMaxInboxBytesIsRefusedUntilBobAcks() throws Exception {
-        try (TestServer server = TestServer.start(Map.of("max_inbox_bytes", 65536, "max_frame_bytes", 65536));
+        try (TestServer server = TestServer.start(Map.of("max_inbox_bytes", 65536, "max_frame_bytes", 65536,
+                "inbox_senders_to_fill", 1));
              Wire alice = server.userOnline("alice")) {
             server.register("bob");
             String body = "x".repeat(20_000);
@@ -65,6 +66,43 @@ class InboxLimitsTest {
                 assertEquals("ok", alice.request("{'type':'send','id':'s3','to':'bob','body':'" + body + "'}", "s3")
                         .path("type").asText());
             }
+        }
+    }
+
+    @Test
+    void oneSenderMayFillOnlyAnEighthOfAnOfflineUsersInbox() throws Exception {
+        // given bob is offline, with room for 16 messages, and alice has sent him two: an eighth
+        try (TestServer server = TestServer.start(Map.of("max_inbox_items", 16));
+             Wire alice = server.userOnline("alice"); Wire carol = server.userOnline("carol")) {
+            server.register("bob");
+            for (int i = 0; i < 2; i++) assertEquals("ok", alice.sendMessage("s" + i, "bob", "hi").path("type").asText());
+
+            // when she sends a third
+            JsonNode refused = alice.request("{'type':'send','id':'s2','to':'bob','body':'and again'}", "s2");
+
+            // then it is refused, while carol's message to him is still taken
+            assertEquals("overloaded", refused.path("code").asText(), refused::toString);
+            assertEquals("ok", carol.sendMessage("c0", "bob", "hello bob").path("type").asText());
+        }
+    }
+
+    @Test
+    void aSendersShareComesBackAsTheRecipientReads() throws Exception {
+        // given alice has sent offline bob her share (two of 16)
+        try (TestServer server = TestServer.start(Map.of("max_inbox_items", 16));
+             Wire alice = server.userOnline("alice")) {
+            server.register("bob");
+            for (int i = 0; i < 2; i++) alice.sendMessage("s" + i, "bob", "hi");
+
+            // when bob comes online and acks them
+            try (Wire bob = server.connect()) {
+                bob.login("bob");
+                bob.ack(bob.next("msg", 2).get(1).path("seq").asLong());
+                bob.request("{'type':'ping','id':'p'}", "p"); // the ack is read before the pong
+            }
+
+            // then alice may send him more
+            assertEquals("ok", alice.sendMessage("s2", "bob", "more").path("type").asText());
         }
     }
 }
