@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** What an inbox counts as the backlog a receipt may be sent ahead of. */
+/** What an inbox counts: the backlog a receipt may be sent ahead of, and what each sender holds. */
 class InboxTest {
 
     @Test
@@ -34,6 +34,21 @@ class InboxTest {
         inbox.pull(3, new ArrayList<>());
         inbox.ackUpTo(2);
         assertEquals(0, inbox.unpushedNonReceipts());
+    }
+
+    @Test
+    void whatEachSenderHoldsIsCountedFromAllItemsAndFollowsAppendsAndAcks() {
+        // given two messages from alice and one from carol, and a receipt
+        Inbox inbox = inboxWith(msg(1), receipt(2), msg(3), new ServerFrame.Msg(4, "m4", "carol", "bob", null,
+                "hello", null, 0));
+        // then alice holds two messages of 2 characters each, carol one of 5
+        assertEquals(List.of(2L, 4L), List.of(inbox.heldFrom("alice")[0], inbox.heldFrom("alice")[1]));
+        assertEquals(5L, inbox.heldFrom("carol")[1]);
+        // and the counts follow a new message and an ack
+        inbox.append(new InboxEntry(msg(5), false));
+        inbox.ackUpTo(3);
+        assertEquals(1L, inbox.heldFrom("alice")[0]);
+        assertEquals(0L, inbox.heldFrom("nobody")[0]);
     }
 
     private static Inbox inboxWith(ServerFrame.InboxItem... items) {
