@@ -214,7 +214,7 @@ class AbuseTest {
     @Test
     void clientThatStopsReadingIsCutOffAndGetsEverythingAfterReconnecting() throws Exception {
         try (TestServer server = TestServer.start(Map.of("write_stall_timeout", "500ms", "send_rate", 100000,
-                "send_burst", 100000, "outbox_capacity", 100000))) {
+                "send_burst", 100000, "outbox_capacity", 100000, "inbox_senders_to_fill", 1))) {
             // given bob logs in and then never reads
             Socket bob = new Socket("127.0.0.1", server.port());
             bob.setReceiveBufferSize(4096);

@@ -101,7 +101,7 @@ class TlsTest {
     void aTlsClientThatStopsReadingIsCutWithoutStoppingTheServersTimeouts() throws Exception {
         try (TestServer slow = TestServer.start(Map.of("tls_keystore", keystore.toString(),
                 "tls_keystore_password", PASSWORD, "write_stall_timeout", "500ms", "login_timeout", "2s",
-                "send_rate", 100000, "send_burst", 100000, "outbox_capacity", 100000))) {
+                "send_rate", 100000, "send_burst", 100000, "outbox_capacity", 100000, "inbox_senders_to_fill", 1))) {
             // given bob logs in over TLS and then never reads
             SSLSocket bob = (SSLSocket) trusting.getSocketFactory().createSocket();
             bob.setReceiveBufferSize(4096);
