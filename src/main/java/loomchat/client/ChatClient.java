@@ -51,10 +51,9 @@ import loomchat.protocol.ServerFrame.Reply;
  * listener has seen an item, the client acks the highest {@code seq} once it has drained what
  * the socket has already delivered, so a burst of a thousand items costs one ack, not a
  * thousand. Set the listeners before {@link #login}: the server starts pushing as soon as the
- * login succeeds. Items that arrive while no {@link #onItem} listener is set are dropped
- * unacked, so the server keeps them and pushes them again at the next login; since acks are
- * cumulative, the client then acks nothing from the first of them on, for the rest of the
- * connection.
+ * login succeeds, so a listener set after login is refused rather than miss them. A client
+ * that sets no {@link #onItem} listener at all (one that only sends, say) does not want its
+ * items: with auto-ack they are acked as they come, so that its receipts do not pile up.
  *
  * <p>Listeners and the futures' dependent stages run on the reader thread. They must not wait
  * for a reply (a blocking call there would wait for the very thread that has to read it), so
@@ -101,6 +100,7 @@ public final class ChatClient implements AutoCloseable {
 
     // Set by the application on any thread, read by the reader thread.
     private volatile Consumer<InboxItem> itemListener = NO_ITEMS;
+    private volatile boolean loginSent; // onItem is refused from then on
     private volatile Consumer<ServerFrame> eventListener = NO_EVENTS;
     private volatile Runnable closeListener = () -> { };
     private volatile boolean autoAck = true;
@@ -133,8 +133,6 @@ public final class ChatClient implements AutoCloseable {
     private int framesSinceFlush;
     private long highestSeen;
     private long lastAcked;
-    /** The first item dropped for want of a listener: acks are cumulative, so none may reach it. */
-    private long firstUnseen = Long.MAX_VALUE;
     private int unacked;
 
     /** Wraps a connected socket and reads the server's greeting; the reader thread is not started yet. */
@@ -236,11 +234,17 @@ public final class ChatClient implements AutoCloseable {
     }
 
     /**
-     * Where inbox items (messages, receipts, group events) go; set it before {@link #login}.
-     * Until it is set, items are neither seen nor acked.
+     * Where inbox items (messages, receipts, group events) go.
+     *
+     * @throws IllegalStateException once a login has been sent: the server pushes items the
+     *     moment it succeeds, and those that came before the listener would be acked unseen
      */
     public ChatClient onItem(Consumer<InboxItem> listener) {
-        this.itemListener = Objects.requireNonNull(listener);
+        Objects.requireNonNull(listener);
+        if (loginSent) {
+            throw new IllegalStateException("set onItem before login: items are pushed as soon as it succeeds");
+        }
+        this.itemListener = listener;
         return this;
     }
 
@@ -338,12 +342,14 @@ public final class ChatClient implements AutoCloseable {
 
     /** Logs in with a password; the server then pushes every unacknowledged inbox item. */
     public ServerFrame.LoginOk login(String user, String password) {
+        loginSent = true;
         return loggedIn(user, call(new ClientFrame.Login(nextId(), user, password, null),
                 ServerFrame.LoginOk.class));
     }
 
     /** Logs in with the token of an earlier login: the cheap way back after a network flap. */
     public ServerFrame.LoginOk loginWithToken(String user, String token) {
+        loginSent = true;
         return loggedIn(user, call(new ClientFrame.Login(nextId(), user, null, token),
                 ServerFrame.LoginOk.class));
     }
@@ -612,10 +618,6 @@ public final class ChatClient implements AutoCloseable {
 
     private void deliver(InboxItem item) throws IOException {
         Consumer<InboxItem> listener = itemListener;
-        if (listener == NO_ITEMS) { // unseen: left unacked, so it comes again at the next login
-            firstUnseen = Math.min(firstUnseen, item.seq());
-            return;
-        }
         try {
             listener.accept(item);
         } catch (RuntimeException e) {
@@ -636,10 +638,9 @@ public final class ChatClient implements AutoCloseable {
     /** Called on the reader thread when it has handled everything received so far. */
     private void ackBeforeWaiting() throws IOException {
         unacked = 0;
-        long upTo = Math.min(highestSeen, firstUnseen - 1);
-        if (!autoAck || upTo <= lastAcked || !isOpen()) return;
-        lastAcked = upTo;
-        owedAck.set(upTo);
+        if (!autoAck || highestSeen <= lastAcked || !isOpen()) return;
+        lastAcked = highestSeen;
+        owedAck.set(highestSeen);
         if (!writeLock.tryLock()) return; // the holder sends it when it lets go
         try {
             writeOwedAck();
