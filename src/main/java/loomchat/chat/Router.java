@@ -68,6 +68,22 @@ public final class Router {
         });
     }
 
+    /**
+     * What a send costs of the sender's {@code send_rate}: one token, and a group send one per
+     * {@link #GROUP_BYTES_PER_TOKEN} characters of body it fans out, since it becomes an item (and
+     * perhaps a row) per member. A line to a large group costs a token or two; the largest body to
+     * a thousand members costs a thousand.
+     */
+    public int cost(ClientFrame.Send send) {
+        if (send.group() == null) return 1;
+        Group group = groups.get(send.group());
+        long fannedOut = group == null ? 0 : (long) (group.members().size() - 1) * send.body().length();
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (fannedOut + GROUP_BYTES_PER_TOKEN - 1) / GROUP_BYTES_PER_TOKEN));
+    }
+
+    /** Body characters fanned out to a group per token of {@code send_rate}: a largest message's worth. */
+    static final int GROUP_BYTES_PER_TOKEN = 64 * 1024;
+
     /** Whether {@code msgId} was made for {@code target} (a user, or a group id). */
     private boolean sameTarget(String msgId, String target) {
         MessageIds.Parsed parsed = ids.parse(msgId);

@@ -211,7 +211,7 @@ final class Connection implements Runnable {
                 // A retry of an accepted send gets its first answer even when the rate is used up:
                 // the client cannot tell a refused retry from a message that was never sent.
                 if (!services.store().allow(user, ChatStore.Budget.SEND, services.config().sendRate(),
-                        services.config().sendBurst(), System.nanoTime())
+                        services.config().sendBurst(), System.nanoTime(), services.router().cost(s))
                         && !services.store().knowsSend(user, s.id(), System.currentTimeMillis())) {
                     throw new ProtocolException(ErrorCode.RATE_LIMITED, s.id(), "sending too fast; slow down");
                 }

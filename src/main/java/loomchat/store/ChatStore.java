@@ -424,6 +424,11 @@ public final class ChatStore {
      * {@code burst}); false when the user goes faster than that.
      */
     public boolean allow(String user, Budget budget, double rate, int burst, long nowNanos) {
+        return allow(user, budget, rate, burst, nowNanos, 1);
+    }
+
+    /** Takes {@code cost} tokens (at most {@code burst}) from the user's {@code budget}; false if they are not there. */
+    public boolean allow(String user, Budget budget, double rate, int burst, long nowNanos, int cost) {
         Partition p = part(user);
         p.lock.lock();
         try {
@@ -434,7 +439,7 @@ public final class ChatStore {
                 case TYPING -> st.typingBudget != null ? st.typingBudget
                         : (st.typingBudget = new TokenBucket(burst, nowNanos));
             };
-            return bucket.take(rate, burst, nowNanos);
+            return bucket.take(rate, burst, nowNanos, cost);
         } finally {
             p.lock.unlock();
         }

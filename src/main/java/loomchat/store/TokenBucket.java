@@ -13,13 +13,14 @@ final class TokenBucket {
         this.lastNanos = now;
     }
 
-    /** Takes one token if there is one. */
-    boolean take(double rate, int burst, long nowNanos) {
+    /** Takes {@code cost} tokens (at most {@code burst}, so that anything can pass in time) if there are that many. */
+    boolean take(double rate, int burst, long nowNanos, int cost) {
         double refill = (nowNanos - lastNanos) / 1e9 * rate;
         tokens = Math.min(burst, tokens + refill);
         lastNanos = nowNanos;
-        if (tokens < 1) return false;
-        tokens -= 1;
+        int n = Math.min(cost, burst);
+        if (tokens < n) return false;
+        tokens -= n;
         return true;
     }
 }

@@ -38,6 +38,31 @@ class GroupSendTest extends ServerTest {
     }
 
     @Test
+    void aGroupSendIsChargedForTheBodyItFansOut() throws Exception {
+        // given alice may send 10 tokens' worth in a burst, and has a group of four others
+        try (TestServer limited = TestServer.start(java.util.Map.of("send_rate", 1, "send_burst", 10))) {
+            limited.register("bob", "carol", "dave", "erin");
+            try (Wire alice = limited.userOnline("alice")) {
+                String group = create(alice, "climbing", "bob", "carol", "dave", "erin");
+                String body = "x".repeat(60_000); // 240,000 characters fanned out: 4 tokens a send
+
+                // when she sends it to the group three times
+                for (int i = 0; i < 2; i++) {
+                    JsonNode ok = alice.request("{'type':'send','id':'g" + i + "','group':'" + group + "','body':'"
+                            + body + "'}", "g" + i);
+                    assertEquals("ok", ok.path("type").asText(), ok::toString);
+                }
+                JsonNode third = alice.request("{'type':'send','id':'g2','group':'" + group + "','body':'" + body
+                        + "'}", "g2");
+
+                // then the third is refused for the rate, while a line to one person still goes
+                assertEquals("rate_limited", third.path("code").asText(), third::toString);
+                assertEquals("ok", alice.sendMessage("s1", "bob", "short").path("type").asText());
+            }
+        }
+    }
+
+    @Test
     void eachMembersAckGivesTheSenderADeliveredReceipt() throws Exception {
         try (Wire bob = server.userOnline("bob"); Wire carol = server.userOnline("carol");
              Wire alice = server.userOnline("alice")) {
