@@ -144,8 +144,8 @@ public final class Router {
      * than give it to some members only. The {@code ok} waits until every item is durable (or
      * acknowledged). A member whose inbox is far over its limit (twice {@code max_inbox_items}:
      * fan-out is not capped at the usual limit, so one slow member cannot refuse a message to all
-     * the others) misses this message; the send fails with {@code overloaded} only if no member
-     * at all could take it.
+     * the others), or holds the sender's whole share of it, misses this message; the send fails
+     * with {@code overloaded} only if no member at all could take it.
      */
     private CompletableFuture<Void> fanOut(String from, ClientFrame.Send send, String msgId, long now)
             throws ProtocolException {

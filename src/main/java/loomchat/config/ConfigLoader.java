@@ -112,10 +112,16 @@ public final class ConfigLoader {
         }
         merge(merged, json.valueToTree(overrides), "override");
         Config config = build(merged);
-        if (config.maxInboxBytes() < config.maxFrameBytes()) {
-            // Else a message as large as a frame may be would be refused by every inbox, forever.
-            throw new ConfigException("'max_inbox_bytes' (" + config.maxInboxBytes()
+        // Else a message as large as a frame may be would be refused by every inbox, forever: by
+        // the inbox's cap, or by one sender's share of it.
+        long share = config.maxInboxBytes() / config.inboxSendersToFill();
+        if (share < config.maxFrameBytes()) {
+            throw new ConfigException("'max_inbox_bytes' / 'inbox_senders_to_fill' (" + share
                     + ") must be at least 'max_frame_bytes' (" + config.maxFrameBytes() + ")");
+        }
+        if (config.maxInboxItems() / config.inboxSendersToFill() < 1) {
+            throw new ConfigException("'inbox_senders_to_fill' (" + config.inboxSendersToFill()
+                    + ") must be at most 'max_inbox_items' (" + config.maxInboxItems() + ")");
         }
         return config;
     }

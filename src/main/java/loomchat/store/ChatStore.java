@@ -242,7 +242,7 @@ public final class ChatStore {
                 throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
                         "the inbox of " + owner + " is full; try again later");
             }
-            if (message && admission != Admission.NOTICE && overShare(inbox, (ServerFrame.Msg) item, limit, byteLimit)) {
+            if (message && admission != Admission.NOTICE && overShare(inbox, (ServerFrame.Msg) item)) {
                 throw new ProtocolException(ErrorCode.OVERLOADED, requestId, "the inbox of " + owner
                         + " holds as much from you as it keeps from one sender until they read it; try again later");
             }
@@ -284,17 +284,19 @@ public final class ChatStore {
     /**
      * Whether a message would take its sender past their share of a large inbox: one sender may
      * hold at most 1/{@code sendersToFill} of its caps, so that one spammer cannot fill an
-     * offline user's inbox and so block everyone else's messages. Counted per sender only once
-     * the inbox as a whole holds that much (before, no sender can be over it), so a small inbox
-     * costs nothing here.
+     * offline user's inbox and so block everyone else's messages. The share is of the plain caps
+     * for group messages too (not of the doubled caps a fan-out may use), since a group message
+     * fills the same inbox. Counted per sender only once the inbox as a whole could hold a share
+     * (before, no sender can be over it), so a small inbox costs nothing here.
      */
-    private boolean overShare(Inbox inbox, ServerFrame.Msg msg, long limit, long byteLimit) {
+    private boolean overShare(Inbox inbox, ServerFrame.Msg msg) {
         if (sendersToFill <= 1) return false;
-        long shareItems = limit / sendersToFill;
-        long shareBytes = byteLimit / sendersToFill;
-        if (inbox.messages() < shareItems && inbox.bodyBytes() < shareBytes) return false;
+        long shareItems = maxInboxItems / sendersToFill;
+        long shareBytes = maxInboxBytes / sendersToFill;
+        long weight = Inbox.weight(msg);
+        if (inbox.messages() < shareItems && inbox.bodyBytes() + weight <= shareBytes) return false;
         long[] held = inbox.heldFrom(msg.from());
-        return held[0] >= shareItems || held[1] + Inbox.weight(msg) > shareBytes;
+        return held[0] >= shareItems || held[1] + weight > shareBytes;
     }
 
     /**

@@ -77,6 +77,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aSendersShareOfAnInboxSmallerThanOneFrameIsRefused() {
+        // 65,536 bytes of inbox over 8 senders is 8 KiB each: a 64 KiB message could never be taken
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.of(Map.of("max_frame_bytes", 65_536, "max_inbox_bytes", 65_536)));
+        assertTrue(e.getMessage().contains("inbox_senders_to_fill"), e.getMessage());
+    }
+
+    @Test
     void durationsTakeAUnit() {
         Config c = ConfigLoader.of(Map.of("group_commit_delay", "5ms", "idle_timeout", "300s",
                 "login_timeout", "2m", "send_key_ttl", "24h", "token_ttl", "30d"));
