@@ -208,11 +208,7 @@ final class Connection implements Runnable {
                 outbox.finish();
             }
             case Send s -> {
-                // A retry of an accepted send gets its first answer even when the rate is used up:
-                // the client cannot tell a refused retry from a message that was never sent.
-                if (!services.store().allow(user, ChatStore.Budget.SEND, services.config().sendRate(),
-                        services.config().sendBurst(), System.nanoTime(), services.router().cost(s))
-                        && !services.store().knowsSend(user, s.id(), System.currentTimeMillis())) {
+                if (!withinRate(s)) {
                     throw new ProtocolException(ErrorCode.RATE_LIMITED, s.id(), "sending too fast; slow down");
                 }
                 // Back-pressure: past this many unanswered sends, stop reading until oks go out.
@@ -250,6 +246,21 @@ final class Connection implements Runnable {
             case GroupsRequest g -> groupRequest(g.id(),
                     by -> CompletableFuture.completedFuture(services.groups().list(by, g)));
         }
+    }
+
+    /**
+     * Charges a send to the user's {@code send_rate}. A retry of an accepted send gets its first
+     * answer even when the rate is used up (the client cannot tell a refused retry from a message
+     * never sent), and a costly one (a large group send) is looked up first, so that its retry is
+     * not charged again; a one-token send is looked up only if refused, sparing every message the
+     * lookup.
+     */
+    private boolean withinRate(Send s) {
+        int cost = services.router().cost(s);
+        if (cost > 1 && services.store().knowsSend(user, s.id(), System.currentTimeMillis())) return true;
+        return services.store().allow(user, ChatStore.Budget.SEND, services.config().sendRate(),
+                services.config().sendBurst(), System.nanoTime(), cost)
+                || (cost == 1 && services.store().knowsSend(user, s.id(), System.currentTimeMillis()));
     }
 
     /**

@@ -39,25 +39,52 @@ class GroupSendTest extends ServerTest {
 
     @Test
     void aGroupSendIsChargedForTheBodyItFansOut() throws Exception {
-        // given alice may send 10 tokens' worth in a burst, and has a group of four others
-        try (TestServer limited = TestServer.start(java.util.Map.of("send_rate", 1, "send_burst", 10))) {
-            limited.register("bob", "carol", "dave", "erin");
+        // given alice may send 10 tokens' worth in a burst (one more a second), and has a group of
+        // nine others
+        try (TestServer limited = TestServer.start(java.util.Map.of("send_rate", 1, "send_burst", 10,
+                "max_group_size", 16))) {
+            String[] others = {"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"};
+            limited.register(others);
             try (Wire alice = limited.userOnline("alice")) {
-                String group = create(alice, "climbing", "bob", "carol", "dave", "erin");
-                String body = "x".repeat(60_000); // 240,000 characters fanned out: 4 tokens a send
+                String group = create(alice, "climbing", others);
+                String body = "x".repeat(60_000); // 540,000 characters fanned out: 9 tokens a send
 
-                // when she sends it to the group three times
-                for (int i = 0; i < 2; i++) {
-                    JsonNode ok = alice.request("{'type':'send','id':'g" + i + "','group':'" + group + "','body':'"
-                            + body + "'}", "g" + i);
-                    assertEquals("ok", ok.path("type").asText(), ok::toString);
-                }
-                JsonNode third = alice.request("{'type':'send','id':'g2','group':'" + group + "','body':'" + body
-                        + "'}", "g2");
+                // when she sends it to the group twice
+                JsonNode first = alice.request("{'type':'send','id':'g0','group':'" + group + "','body':'"
+                        + body + "'}", "g0");
+                assertEquals("ok", first.path("type").asText(), first::toString);
+                JsonNode second = alice.request("{'type':'send','id':'g1','group':'" + group + "','body':'" + body
+                        + "'}", "g1");
 
-                // then the third is refused for the rate, while a line to one person still goes
-                assertEquals("rate_limited", third.path("code").asText(), third::toString);
-                assertEquals("ok", alice.sendMessage("s1", "bob", "short").path("type").asText());
+                // then the second is refused for the rate (it would take 8 s to earn), while a line
+                // to one person still goes
+                assertEquals("rate_limited", second.path("code").asText(), second::toString);
+                assertEquals("ok", alice.sendMessage("s1", "m1", "short").path("type").asText());
+            }
+        }
+    }
+
+    @Test
+    void aRetryOfAnAcceptedGroupSendIsNotChargedAgain() throws Exception {
+        // given alice may send 20 tokens' worth in a burst, and her 9-token group send was accepted
+        try (TestServer limited = TestServer.start(java.util.Map.of("send_rate", 1, "send_burst", 20,
+                "max_group_size", 16))) {
+            String[] others = {"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"};
+            limited.register(others);
+            try (Wire alice = limited.userOnline("alice")) {
+                String group = create(alice, "climbing", others);
+                String body = "x".repeat(60_000);
+                String send = "{'type':'send','id':'g0','group':'" + group + "','body':'" + body + "'}";
+                JsonNode first = alice.request(send, "g0");
+
+                // when she sends it again with the same id (her ok was lost, say)
+                JsonNode retry = alice.request(send, "g0");
+
+                // then she gets the first answer, and her 11 tokens left still send a new one
+                assertEquals(first.path("msg").asText(), retry.path("msg").asText(), retry::toString);
+                JsonNode next = alice.request("{'type':'send','id':'g1','group':'" + group + "','body':'" + body + "'}",
+                        "g1");
+                assertEquals("ok", next.path("type").asText(), next::toString);
             }
         }
     }
