@@ -19,7 +19,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import loomchat.db.Database;
 import loomchat.metrics.Metrics;
@@ -49,6 +48,8 @@ public final class MediaLibrary implements MediaCatalog {
     private static final Pattern ID = Pattern.compile("^[A-Za-z0-9_-]{22}$");
     private static final String TEMP_SUFFIX = ".part";
     private static final int SWEEP_BATCH = 500;
+    /** How often, in bytes of one upload, the disk's usable space is read again. */
+    private static final long DISK_READING_BYTES = 1 << 20;
 
     /** One stored upload, as its row describes it. */
     public record Entry(String id, String owner, String mime, long size, String sha256, long created) {
@@ -94,8 +95,6 @@ public final class MediaLibrary implements MediaCatalog {
     private final SecureRandom random = new SecureRandom();
     /** Bytes of uploads still streaming, per owner (at most one entry per open upload). */
     private final ConcurrentHashMap<String, Long> streaming = new ConcurrentHashMap<>();
-    /** Bytes of all uploads still streaming. */
-    private final AtomicLong streamingTotal = new AtomicLong();
 
     /**
      * @param quotaBytes what one user may have stored at once (uploads younger than {@code ttl})
@@ -140,12 +139,14 @@ public final class MediaLibrary implements MediaCatalog {
             throws IOException, SQLException, TooLargeException, OverQuotaException, DiskFullException {
         if (declaredLength > maxBytes) throw new TooLargeException(maxBytes);
         long announced = Math.max(0, declaredLength);
-        // The bytes of uploads still streaming count too, so that a thousand uploads at once are
-        // held to the quota and the floor together. (Between a finished upload's row and its
-        // leaving the count, it counts twice: on the safe side.)
         long usable = Files.getFileStore(dir).getUsableSpace();
-        if (usable - streamingTotal.get() - announced < minFreeBytes) throw new DiskFullException(usable, minFreeBytes);
-        long stored = index.bytesOwnedSince(owner, System.currentTimeMillis() - ttlMillis);
+        if (usable - announced < minFreeBytes) throw new DiskFullException(usable, minFreeBytes);
+        // The owner's uploads still streaming count too, so that many at once are held to the
+        // quota together; and it is checked again at the end, against what has finished since.
+        // (Between a finished upload's row and its leaving the count, it counts twice: on the
+        // safe side.)
+        long since = System.currentTimeMillis() - ttlMillis;
+        long stored = index.bytesOwnedSince(owner, since);
         long others = streaming.getOrDefault(owner, 0L);
         if (stored + others + announced > quotaBytes) throw new OverQuotaException(quotaBytes, stored + others);
         Path temp = Files.createTempFile(dir, "upload-", TEMP_SUFFIX);
@@ -154,21 +155,35 @@ public final class MediaLibrary implements MediaCatalog {
         try {
             MessageDigest sha = sha256();
             long size = 0;
+            long sinceReading = 0; // bytes written since the usable space was read
             byte[] buffer = new byte[BUFFER_BYTES];
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 for (int n; (n = body.read(buffer)) >= 0; ) {
                     size += n;
                     if (size > maxBytes) throw new TooLargeException(maxBytes);
                     long mine = streaming.merge(owner, (long) n, Long::sum); // this upload's and others'
-                    long all = streamingTotal.addAndGet(n);
                     counted += n;
                     if (stored + mine > quotaBytes) throw new OverQuotaException(quotaBytes, stored + mine - size);
-                    if (usable - all < minFreeBytes) throw new DiskFullException(usable - all, minFreeBytes);
+                    sinceReading += n;
+                    if (sinceReading >= DISK_READING_BYTES) { // read again: other uploads write too
+                        usable = Files.getFileStore(dir).getUsableSpace();
+                        sinceReading = 0;
+                    }
+                    if (usable - sinceReading < minFreeBytes) {
+                        throw new DiskFullException(usable - sinceReading, minFreeBytes);
+                    }
                     sha.update(buffer, 0, n);
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                     while (chunk.hasRemaining()) out.write(chunk);
                 }
                 out.force(false); // a 201 promises the bytes are on disk, as an `ok` does for a message
+            }
+            // Uploads that finished while this one streamed are rows now. The map is read before
+            // the table, so that one finishing in between is seen in one or the other.
+            long othersNow = streaming.getOrDefault(owner, 0L) - counted;
+            long storedNow = index.bytesOwnedSince(owner, since);
+            if (storedNow + othersNow + size > quotaBytes) {
+                throw new OverQuotaException(quotaBytes, storedNow + othersNow);
             }
             Entry entry = new Entry(newId(), owner, mime, size, HexFormat.of().formatHex(sha.digest()),
                     System.currentTimeMillis());
@@ -187,7 +202,6 @@ public final class MediaLibrary implements MediaCatalog {
             if (counted > 0) {
                 long mine = counted;
                 streaming.compute(owner, (k, v) -> v == null || v <= mine ? null : v - mine);
-                streamingTotal.addAndGet(-mine);
             }
         }
     }
