@@ -342,16 +342,23 @@ public final class ChatClient implements AutoCloseable {
 
     /** Logs in with a password; the server then pushes every unacknowledged inbox item. */
     public ServerFrame.LoginOk login(String user, String password) {
-        loginSent = true;
-        return loggedIn(user, call(new ClientFrame.Login(nextId(), user, password, null),
-                ServerFrame.LoginOk.class));
+        return loggedIn(user, loginCall(new ClientFrame.Login(nextId(), user, password, null)));
     }
 
     /** Logs in with the token of an earlier login: the cheap way back after a network flap. */
     public ServerFrame.LoginOk loginWithToken(String user, String token) {
+        return loggedIn(user, loginCall(new ClientFrame.Login(nextId(), user, null, token)));
+    }
+
+    /** A login; from the moment it is sent until it fails, {@link #onItem} is refused. */
+    private ServerFrame.LoginOk loginCall(ClientFrame.Login login) {
         loginSent = true;
-        return loggedIn(user, call(new ClientFrame.Login(nextId(), user, null, token),
-                ServerFrame.LoginOk.class));
+        try {
+            return call(login, ServerFrame.LoginOk.class);
+        } catch (RuntimeException e) {
+            loginSent = false; // no items come without a login: a listener may still be set
+            throw e;
+        }
     }
 
     private ServerFrame.LoginOk loggedIn(String user, ServerFrame.LoginOk ok) {
