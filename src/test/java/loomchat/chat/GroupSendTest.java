@@ -2,6 +2,7 @@ package loomchat.chat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
 import loomchat.testing.ServerTest;
 import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
@@ -41,52 +42,51 @@ class GroupSendTest extends ServerTest {
     void aGroupSendIsChargedForTheBodyItFansOut() throws Exception {
         // given alice may send 10 tokens' worth in a burst (one more a second), and has a group of
         // nine others
-        try (TestServer limited = TestServer.start(java.util.Map.of("send_rate", 1, "send_burst", 10,
-                "max_group_size", 16))) {
-            String[] others = {"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"};
-            limited.register(others);
-            try (Wire alice = limited.userOnline("alice")) {
-                String group = create(alice, "climbing", others);
-                String body = "x".repeat(60_000); // 540,000 characters fanned out: 9 tokens a send
+        try (TestServer limited = TestServer.start(Map.of("send_rate", 1, "send_burst", 10, "max_group_size", 16));
+             Wire alice = limited.userOnline("alice")) {
+            String group = groupOfNine(limited, alice);
+            String body = "x".repeat(60_000); // 540,000 characters fanned out: 9 tokens a send
 
-                // when she sends it to the group twice
-                JsonNode first = alice.request("{'type':'send','id':'g0','group':'" + group + "','body':'"
-                        + body + "'}", "g0");
-                assertEquals("ok", first.path("type").asText(), first::toString);
-                JsonNode second = alice.request("{'type':'send','id':'g1','group':'" + group + "','body':'" + body
-                        + "'}", "g1");
+            // when she sends it to the group twice
+            JsonNode first = alice.request(groupSend("g0", group, body), "g0");
+            assertEquals("ok", first.path("type").asText(), first::toString);
+            JsonNode second = alice.request(groupSend("g1", group, body), "g1");
 
-                // then the second is refused for the rate (it would take 8 s to earn), while a line
-                // to one person still goes
-                assertEquals("rate_limited", second.path("code").asText(), second::toString);
-                assertEquals("ok", alice.sendMessage("s1", "m1", "short").path("type").asText());
-            }
+            // then the second is refused for the rate (it would take 8 s to earn), while a line
+            // to one person still goes
+            assertEquals("rate_limited", second.path("code").asText(), second::toString);
+            assertEquals("ok", alice.sendMessage("s1", "m1", "short").path("type").asText());
         }
     }
 
     @Test
     void aRetryOfAnAcceptedGroupSendIsNotChargedAgain() throws Exception {
         // given alice may send 20 tokens' worth in a burst, and her 9-token group send was accepted
-        try (TestServer limited = TestServer.start(java.util.Map.of("send_rate", 1, "send_burst", 20,
-                "max_group_size", 16))) {
-            String[] others = {"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"};
-            limited.register(others);
-            try (Wire alice = limited.userOnline("alice")) {
-                String group = create(alice, "climbing", others);
-                String body = "x".repeat(60_000);
-                String send = "{'type':'send','id':'g0','group':'" + group + "','body':'" + body + "'}";
-                JsonNode first = alice.request(send, "g0");
+        try (TestServer limited = TestServer.start(Map.of("send_rate", 1, "send_burst", 20, "max_group_size", 16));
+             Wire alice = limited.userOnline("alice")) {
+            String group = groupOfNine(limited, alice);
+            String body = "x".repeat(60_000);
+            JsonNode first = alice.request(groupSend("g0", group, body), "g0");
 
-                // when she sends it again with the same id (her ok was lost, say)
-                JsonNode retry = alice.request(send, "g0");
+            // when she sends it again with the same id (her ok was lost, say)
+            JsonNode retry = alice.request(groupSend("g0", group, body), "g0");
 
-                // then she gets the first answer, and her 11 tokens left still send a new one
-                assertEquals(first.path("msg").asText(), retry.path("msg").asText(), retry::toString);
-                JsonNode next = alice.request("{'type':'send','id':'g1','group':'" + group + "','body':'" + body + "'}",
-                        "g1");
-                assertEquals("ok", next.path("type").asText(), next::toString);
-            }
+            // then she gets the first answer, and her 11 tokens left still send a new one
+            assertEquals(first.path("msg").asText(), retry.path("msg").asText(), retry::toString);
+            JsonNode next = alice.request(groupSend("g1", group, body), "g1");
+            assertEquals("ok", next.path("type").asText(), next::toString);
         }
+    }
+
+    /** A group of {@code admin} and nine others, m1 to m9, made on {@code server}. */
+    private static String groupOfNine(TestServer server, Wire admin) throws Exception {
+        String[] others = {"m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"};
+        server.register(others);
+        return create(admin, "climbing", others);
+    }
+
+    private static String groupSend(String id, String group, String body) {
+        return "{'type':'send','id':'" + id + "','group':'" + group + "','body':'" + body + "'}";
     }
 
     @Test
