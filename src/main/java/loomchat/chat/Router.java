@@ -78,7 +78,8 @@ public final class Router {
         if (send.group() == null) return 1;
         Group group = groups.get(send.group());
         long fannedOut = group == null ? 0 : (long) (group.members().size() - 1) * send.body().length();
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (fannedOut + GROUP_BYTES_PER_TOKEN - 1) / GROUP_BYTES_PER_TOKEN));
+        long tokens = (fannedOut + GROUP_BYTES_PER_TOKEN - 1) / GROUP_BYTES_PER_TOKEN;
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, tokens));
     }
 
     /** Body characters fanned out to a group per token of {@code send_rate}: a largest message's worth. */

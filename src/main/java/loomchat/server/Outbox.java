@@ -39,7 +39,8 @@ final class Outbox implements Endpoint {
     private static final int PULL_BATCH = 64;
     /**
      * The most bytes of replies and notices queued for one connection. Room is wanted below an
-     * eighth of it ({@link #ROOM_BYTES}), and the largest reply (a {@code groups} list of 1,000 long names, about 150 KB) fits
+     * eighth of it ({@link #ROOM_BYTES}), and the largest reply (a {@code groups} list of 1,000
+     * long names, about 150 KB) fits
      * above that half many times over, so a client that reads, however slowly, is never cut.
      */
     static final int MAX_BYTES = 4 << 20;

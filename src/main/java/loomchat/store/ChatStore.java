@@ -429,7 +429,7 @@ public final class ChatStore {
         return allow(user, budget, rate, burst, nowNanos, 1);
     }
 
-    /** Takes {@code cost} tokens (at most {@code burst}) from the user's {@code budget}; false if they are not there. */
+    /** Takes {@code cost} tokens (at most {@code burst}) from the user's {@code budget}; false if too few. */
     public boolean allow(String user, Budget budget, double rate, int burst, long nowNanos, int cost) {
         Partition p = part(user);
         p.lock.lock();

@@ -180,7 +180,7 @@ class AbuseTest {
             w.register("bob");
 
             // when the same address registers a third name
-            JsonNode r = w.request("{'type':'register','id':'r3','user':'carol','password':'" + Wire.PASSWORD + "'}", "r3");
+            JsonNode r = w.request(register("r3", "carol"), "r3");
 
             // then it is refused before any hashing, and the name stays free
             assertEquals("rate_limited", r.path("code").asText(), r::toString);
@@ -201,12 +201,12 @@ class AbuseTest {
 
             // when the address tries a taken name again and again
             for (int i = 0; i < 3; i++) {
-                JsonNode r = w.request("{'type':'register','id':'r','user':'alice','password':'" + Wire.PASSWORD + "'}", "r");
+                JsonNode r = w.request(register("r", "alice"), "r");
                 assertEquals("user_exists", r.path("code").asText(), r::toString);
             }
 
             // then it may still register its second name: a taken name costs no hash
-            JsonNode r = w.request("{'type':'register','id':'r2','user':'bob','password':'" + Wire.PASSWORD + "'}", "r2");
+            JsonNode r = w.request(register("r2", "bob"), "r2");
             assertEquals("ok", r.path("type").asText(), r::toString);
         }
     }
@@ -245,5 +245,9 @@ class AbuseTest {
                 for (int i = 0; i < sent; i++) assertEquals(body, again.next("msg").path("body").asText());
             }
         }
+    }
+
+    private static String register(String id, String user) {
+        return "{'type':'register','id':'" + id + "','user':'" + user + "','password':'" + Wire.PASSWORD + "'}";
     }
 }

@@ -75,7 +75,9 @@ class InboxLimitsTest {
         try (TestServer server = TestServer.start(Map.of("max_inbox_items", 16));
              Wire alice = server.userOnline("alice"); Wire carol = server.userOnline("carol")) {
             server.register("bob");
-            for (int i = 0; i < 2; i++) assertEquals("ok", alice.sendMessage("s" + i, "bob", "hi").path("type").asText());
+            for (int i = 0; i < 2; i++) {
+                assertEquals("ok", alice.sendMessage("s" + i, "bob", "hi").path("type").asText());
+            }
 
             // when she sends a third
             JsonNode refused = alice.request("{'type':'send','id':'s2','to':'bob','body':'and again'}", "s2");

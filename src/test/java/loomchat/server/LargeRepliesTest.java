@@ -38,7 +38,9 @@ class LargeRepliesTest {
 
                 // when bob watches alice and asks for the group's details 120 times without reading
                 bob.send("{'type':'subscribe','id':'s','user':'alice'}");
-                for (int i = 0; i < REQUESTS; i++) bob.send("{'type':'group_info','id':'i" + i + "','group':'" + group + "'}");
+                for (int i = 0; i < REQUESTS; i++) {
+                    bob.send("{'type':'group_info','id':'i" + i + "','group':'" + group + "'}");
+                }
                 // the server answers what it may, then stops reading from him
                 waitUntil(() -> server.server().metrics().waitingForRoom.sum() > 0);
                 // and alice comes online meanwhile
