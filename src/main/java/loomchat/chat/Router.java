@@ -158,26 +158,30 @@ public final class Router {
         if (!store.reserveRoom(to, ROOM_WAIT_NANOS)) {
             throw new ProtocolException(ErrorCode.OVERLOADED, send.id(), "the server is busy; try again later");
         }
-        // The idempotency key rides on one item: stored once, not once per member.
-        Commit.SendKey key = new Commit.SendKey(from, send.id(), msgId, now);
         List<CompletableFuture<Void>> stored = new ArrayList<>(to.size());
         ProtocolException refused = null;
         for (String member : to) {
             try {
                 stored.add(store.append(member,
                         seq -> new Msg(seq, msgId, from, member, group.id(), send.body(), send.media(), now),
-                        key, ChatStore.Admission.FAN_OUT).durable());
-                key = null;
+                        null, ChatStore.Admission.FAN_OUT).durable());
             } catch (ProtocolException e) {
                 store.releaseRoom(member);
                 refused = e;
-                LOG.log(System.Logger.Level.DEBUG, "group message {0} not given to {1}: {2}", msgId, member, e.getMessage());
+                metrics.groupMembersSkipped.increment();
+                LOG.log(System.Logger.Level.DEBUG, "group message {0} not given to {1}: {2}",
+                        msgId, member, e.getMessage());
             }
         }
         if (stored.isEmpty() && refused != null) {
             throw new ProtocolException(refused.code(), send.id(), refused.getMessage());
         }
-        return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new));
+        // The idempotency key is written once, on its own, after every member's item is safe: on
+        // one of the items, it could reach disk while another member's write failed, and a retry
+        // after a restart would then be answered ok for a message that member lacks.
+        Commit.SendKey key = new Commit.SendKey(from, send.id(), msgId, now);
+        return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new))
+                .thenCompose(safe -> store.saveSendKey(key));
     }
 
     /** How long a fan-out waits for room in the commit queue before it is refused. */

@@ -105,10 +105,12 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     /**
      * Whether an operation takes room in its lane. A seq reservation does not: refusing it would
      * leave items that are already in an inbox unpushable, and there is at most one for every
-     * {@link ChatStore#RESERVE_BLOCK} / 2 items, which do take room.
+     * {@link ChatStore#RESERVE_BLOCK} / 2 items, which do take room. Nor does a group message's
+     * send key: refusing it would fail a message every member already has, and there is one for
+     * a group message's many items, which took their room before.
      */
     private static boolean takesRoom(Commit op) {
-        return !(op instanceof Commit.ReserveSeq);
+        return !(op instanceof Commit.ReserveSeq || op instanceof Commit.SaveSendKey);
     }
 
     @Override
@@ -316,6 +318,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         List<Commit.WriteItem> written = new ArrayList<>();
         List<Commit.WriteItem> skipped = new ArrayList<>();
         List<Commit.ReserveSeq> reserves = new ArrayList<>();
+        boolean keys = false;
         int deletes = 0;
         int lastSeenWritten = 0;
         try (Connection c = db.connection()) {
@@ -344,16 +347,13 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                             insertItem.setString(3, frameText(w));
                             insertItem.addBatch();
                             if (w.sendKey() != null) {
-                                Commit.SendKey k = w.sendKey();
-                                dropKey.setString(1, k.sender());
-                                dropKey.setString(2, k.requestId());
-                                dropKey.addBatch();
-                                insertKey.setString(1, k.sender());
-                                insertKey.setString(2, k.requestId());
-                                insertKey.setString(3, k.msg());
-                                insertKey.setLong(4, k.ts());
-                                insertKey.addBatch();
+                                addKey(dropKey, insertKey, w.sendKey());
+                                keys = true;
                             }
+                        }
+                        case Commit.SaveSendKey k -> {
+                            addKey(dropKey, insertKey, k.key());
+                            keys = true;
                         }
                         case Commit.DeleteItems d -> {
                             deletes++;
@@ -383,8 +383,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 }
                 // Inserts before deletes: an item written and acknowledged within one batch is
                 // inserted, then deleted, never the other way round.
-                if (!written.isEmpty()) {
-                    insertItem.executeBatch();
+                if (!written.isEmpty()) insertItem.executeBatch();
+                if (keys) {
                     dropKey.executeBatch();
                     insertKey.executeBatch();
                 }
@@ -411,6 +411,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                         w.entry().failed();
                         w.done().completeExceptionally(e);
                     }
+                    case Commit.SaveSendKey k -> k.done().completeExceptionally(e);
                     default -> {
                         // deletes and last-seen updates are retried by nothing: at worst an item is
                         // delivered again after a restart, or last_seen is a little old
@@ -437,10 +438,25 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             if (op instanceof Commit.WriteItem w) {
                 w.entry().written(); // no effect on a skipped entry
                 w.done().complete(null);
+            } else if (op instanceof Commit.SaveSendKey k) {
+                k.done().complete(null);
             }
         }
 
         return null;
+    }
+
+    /** Replaces the sender's row for the key's request id (a retry may have written one before). */
+    private static void addKey(PreparedStatement dropKey, PreparedStatement insertKey, Commit.SendKey k)
+            throws SQLException {
+        dropKey.setString(1, k.sender());
+        dropKey.setString(2, k.requestId());
+        dropKey.addBatch();
+        insertKey.setString(1, k.sender());
+        insertKey.setString(2, k.requestId());
+        insertKey.setString(3, k.msg());
+        insertKey.setLong(4, k.ts());
+        insertKey.addBatch();
     }
 
     private String frameText(Commit.WriteItem w) {

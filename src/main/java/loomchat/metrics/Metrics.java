@@ -30,6 +30,8 @@ public final class Metrics {
     public final LongAdder commitNanos = new LongAdder();
     public final LongAdder commitFailures = new LongAdder();
     public final LongAdder outboxDrops = new LongAdder();
+    /** Group members a message was not given to: their inbox was over its cap, or full of the sender's. */
+    public final LongAdder groupMembersSkipped = new LongAdder();
     /** Threads waiting for room in an outbound queue now: readers paused, and group operations. */
     public final LongAdder waitingForRoom = new LongAdder();
     public final LongAdder slowClientsCut = new LongAdder();
@@ -87,6 +89,7 @@ public final class Metrics {
         commitBatchSize.render(b, "loomchat_commit_batch_size");
         commitLatencyMicros.render(b, "loomchat_commit_latency_micros");
         counter(b, "loomchat_outbox_drops_total", outboxDrops);
+        counter(b, "loomchat_group_members_skipped_total", groupMembersSkipped);
         line(b, "loomchat_waiting_for_room", "gauge", waitingForRoom.sum());
         counter(b, "loomchat_slow_clients_cut_total", slowClientsCut);
         counter(b, "loomchat_bad_frames_total", badFrames);

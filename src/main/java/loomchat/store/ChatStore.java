@@ -242,7 +242,8 @@ public final class ChatStore {
                 throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
                         "the inbox of " + owner + " is full; try again later");
             }
-            if (message && admission != Admission.NOTICE && overShare(inbox, (ServerFrame.Msg) item)) {
+            if (message && admission != Admission.NOTICE
+                    && overShare(inbox, (ServerFrame.Msg) item, limit, byteLimit)) {
                 throw new ProtocolException(ErrorCode.OVERLOADED, requestId, "the inbox of " + owner
                         + " holds as much from you as it keeps from one sender until they read it; try again later");
             }
@@ -284,15 +285,16 @@ public final class ChatStore {
     /**
      * Whether a message would take its sender past their share of a large inbox: one sender may
      * hold at most 1/{@code sendersToFill} of its caps, so that one spammer cannot fill an
-     * offline user's inbox and so block everyone else's messages. The share is of the plain caps
-     * for group messages too (not of the doubled caps a fan-out may use), since a group message
-     * fills the same inbox. Counted per sender only once the inbox as a whole could hold a share
+     * offline user's inbox and so block everyone else's messages. For a group message the share
+     * is of the doubled caps a fan-out may use ({@code limit}, {@code byteLimit}): a member past it
+     * misses the message, which the others still get, so it takes a sender a quarter of the plain
+     * caps, not an eighth. Counted per sender only once the inbox as a whole could hold a share
      * (before, no sender can be over it), so a small inbox costs nothing here.
      */
-    private boolean overShare(Inbox inbox, ServerFrame.Msg msg) {
+    private boolean overShare(Inbox inbox, ServerFrame.Msg msg, long limit, long byteLimit) {
         if (sendersToFill <= 1) return false;
-        long shareItems = maxInboxItems / sendersToFill;
-        long shareBytes = maxInboxBytes / sendersToFill;
+        long shareItems = limit / sendersToFill;
+        long shareBytes = byteLimit / sendersToFill;
         long weight = Inbox.weight(msg);
         if (inbox.messages() < shareItems && inbox.bodyBytes() + weight <= shareBytes) return false;
         long[] held = inbox.heldFrom(msg.from());
@@ -509,6 +511,20 @@ public final class ChatStore {
         } finally {
             p.lock.unlock();
         }
+    }
+
+    /**
+     * Writes a sender's idempotency key on its own (a group message's, once all its items are
+     * safe); the future completes when it is durable. It takes no room in the commit queue, so it
+     * is refused ({@code overloaded}) only while the server shuts down.
+     */
+    public CompletableFuture<Void> saveSendKey(Commit.SendKey key) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!commits.offer(part(key.sender()).index, new Commit.SaveSendKey(key.sender(), key, done))) {
+            done.completeExceptionally(new ProtocolException(ErrorCode.OVERLOADED, key.requestId(),
+                    "the server is busy; try again later"));
+        }
+        return done;
     }
 
     /** Forgets a send refused before it delivered anything, so that a retry with the same id is tried afresh. */

@@ -33,6 +33,14 @@ public sealed interface Commit {
     record SaveLastSeen(String user, long lastSeen) implements Commit {
     }
 
+    /**
+     * Write a sender's idempotency key on its own: a group message's, once every member's item is
+     * safe, so that a key on disk never stands for a message some members lack. {@code done}
+     * completes when it is durable.
+     */
+    record SaveSendKey(String user, SendKey key, CompletableFuture<Void> done) implements Commit {
+    }
+
     /** An idempotency key: the sender's request id and what it answered. */
     record SendKey(String sender, String requestId, String msg, long ts) {
     }

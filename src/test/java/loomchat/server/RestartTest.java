@@ -138,6 +138,32 @@ class RestartTest extends ServerTest {
     }
 
     @Test
+    void aGroupSendIdSurvivesARestartEvenWhenEveryMemberAckedBeforeAnythingWasWritten() throws Exception {
+        // given alice's message to a group whose members, online, acked it at once (so that no
+        // item of it was ever written)
+        String first;
+        try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            String group = alice.request("{'type':'group_create','id':'c','name':'crag','members':['bob']}", "c")
+                    .path("group").asText();
+            alice.send("{'type':'send','id':'g1','group':'" + group + "','body':'on belay'}");
+            bob.ack(bob.next("msg").path("seq").asLong());
+            first = alice.reply("g1").path("msg").asText();
+
+            server.restart();
+
+            // when she retries it after a restart (her ok was lost, say)
+            try (Wire again = server.connect()) {
+                again.login("alice");
+                JsonNode retry = again.request(
+                        "{'type':'send','id':'g1','group':'" + group + "','body':'on belay'}", "g1");
+
+                // then it is answered as the first time, not sent again
+                assertEquals(first, retry.path("msg").asText(), retry::toString);
+            }
+        }
+    }
+
+    @Test
     void aSecondRestartKeepsEverythingToo() throws Exception {
         server.register("bob");
         try (Wire alice = server.userOnline("alice")) {
