@@ -97,9 +97,9 @@ public final class Authenticator {
         if (store.exists(user)) {
             throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
         }
-        registrations.count(address, now);
         byte[] salt = hasher.newSalt();
         byte[] hash = hash(requestId, password, salt, hasher.iterations());
+        registrations.count(address, now); // a hash refused as overloaded costs nothing, so counts not
         try {
             if (!accounts.insertUser(user, salt, hash, hasher.iterations(), System.currentTimeMillis())) {
                 throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");

@@ -355,8 +355,10 @@ public final class ChatClient implements AutoCloseable {
         loginSent = true;
         try {
             return call(login, ServerFrame.LoginOk.class);
-        } catch (RuntimeException e) {
-            loginSent = false; // no items come without a login: a listener may still be set
+        } catch (ChatException e) {
+            // Refused: no session, so no items, and a listener may still be set. Not on a timeout
+            // or a lost connection, after which the login may have succeeded on the server.
+            if (e.code() != null && e.code() != ErrorCode.ALREADY_AUTHENTICATED) loginSent = false;
             throw e;
         }
     }

@@ -121,7 +121,8 @@ public final class MediaHttp implements HttpHandler {
                 LOG.log(System.Logger.Level.WARNING, "uploads refused: {0}", e.getMessage());
             }
             ex.getResponseHeaders().set("Connection", "close");
-            respond(ex, 507, "{\"error\":\"insufficient_storage\"}");
+            respond(ex, 507, "{\"error\":\"insufficient_storage\",\"usable_bytes\":" + e.usable()
+                    + ",\"min_free_bytes\":" + library.minFreeBytes() + "}");
             return;
         }
         ex.getResponseHeaders().set("Location", "/media/" + stored.id());

@@ -80,8 +80,16 @@ public final class MediaLibrary implements MediaCatalog {
 
     /** The disk holding the media has less than {@code media_min_free_bytes} left; nothing was kept. */
     public static final class DiskFullException extends Exception {
+        private final long usable;
+
         DiskFullException(long usable, long floor) {
-            super("the media disk has " + usable + " bytes usable, below its floor of " + floor, null, false, false);
+            super("the media disk has " + usable + " bytes usable, below media_min_free_bytes (" + floor + ")",
+                    null, false, false);
+            this.usable = usable;
+        }
+
+        public long usable() {
+            return usable;
         }
     }
 
@@ -109,12 +117,22 @@ public final class MediaLibrary implements MediaCatalog {
         this.maxBytes = maxBytes;
         this.quotaBytes = quotaBytes;
         this.minFreeBytes = minFreeBytes;
+        long usable = Files.getFileStore(this.dir).getUsableSpace();
+        if (usable < minFreeBytes) {
+            LOG.log(System.Logger.Level.WARNING, "the media disk has {0} bytes usable, below media_min_free_bytes "
+                    + "({1}): every upload will get 507 until there is room", String.valueOf(usable),
+                    String.valueOf(minFreeBytes));
+        }
         this.metrics = metrics;
         removeLeftoverUploads();
     }
 
     public long maxBytes() {
         return maxBytes;
+    }
+
+    public long minFreeBytes() {
+        return minFreeBytes;
     }
 
     public long quotaBytes() {

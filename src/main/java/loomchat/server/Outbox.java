@@ -40,8 +40,8 @@ final class Outbox implements Endpoint {
     /**
      * The most bytes of replies and notices queued for one connection. Room is wanted below an
      * eighth of it ({@link #ROOM_BYTES}), and the largest reply (a {@code groups} list of 1,000
-     * long names, about 150 KB) fits
-     * above that half many times over, so a client that reads, however slowly, is never cut.
+     * long names, about 150 KB) fits above that eighth many times over, so a client that reads,
+     * however slowly, is never cut.
      */
     static final int MAX_BYTES = 4 << 20;
     private static final int ROOM_BYTES = 512 << 10;
@@ -185,7 +185,7 @@ final class Outbox implements Endpoint {
 
     /**
      * Blocks the caller (the connection's reader, or its group operations' thread) while the queue
-     * is half full or more, in frames or in bytes, so that a client that sends requests without
+     * has half its frames or an eighth of its bytes ({@link #ROOM_BYTES}), so that a client that sends requests without
      * reading the replies stalls itself (TCP pushes back on it) instead of growing our memory.
      * Returns at once when there is room or the connection is closing.
      */

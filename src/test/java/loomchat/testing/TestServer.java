@@ -46,6 +46,8 @@ public final class TestServer implements AutoCloseable {
         s.put("ack_grace", "200ms");
         // Every test client comes from 127.0.0.1; AbuseTest checks the default's effect.
         s.put("registrations_per_address", 1_000_000);
+        // A test runner's temp disk may be small; MediaQuotaTest checks the floor.
+        s.put("media_min_free_bytes", 0);
         s.putAll(overrides);
         return new TestServer(dataDir, s);
     }
