@@ -3,6 +3,7 @@ package loomchat.chat;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import loomchat.db.Accounts;
 
@@ -12,8 +13,11 @@ import loomchat.db.Accounts;
  * thousands of clients then never queues on the connection pool.
  *
  * <p>The database stays the truth: a token not found here is looked up there and remembered;
- * revoking removes it from both. The cache is bounded: once full, further tokens are simply not
- * remembered (their logins still work, through the database) until expired ones are swept out.
+ * revoking removes it from both. The cache is bounded. Once full, it is swept at most once a
+ * second: expired tokens go, and if that frees nothing, a rotating 1/{@value #SLICES} of the
+ * tokens (by hash, so an arbitrary slice) go too, so that the cache follows the tokens in use
+ * rather than keeping the first ones it met until they expire. Between sweeps a full cache does
+ * not remember new tokens. Forgetting a token costs a database lookup at its next use.
  */
 final class TokenCache {
     private static final Base64.Encoder KEY = Base64.getEncoder();
@@ -24,6 +28,9 @@ final class TokenCache {
     private final AtomicLong revocations = new AtomicLong();
     /** When a full cache may next be swept for expired tokens: a sweep reads every entry, so at most once a second. */
     private final AtomicLong nextSweep = new AtomicLong();
+    static final int SLICES = 64;
+    /** The slice the next sweep that must make room empties. */
+    private final AtomicInteger nextSlice = new AtomicInteger();
 
     TokenCache(int capacity) {
         this.capacity = capacity;
@@ -48,6 +55,10 @@ final class TokenCache {
             long due = nextSweep.get();
             if (now >= due && nextSweep.compareAndSet(due, now + 1000)) {
                 byHash.values().removeIf(o -> o.expires() < now);
+                if (byHash.size() >= capacity) {
+                    int slice = Math.floorMod(nextSlice.getAndIncrement(), SLICES);
+                    byHash.keySet().removeIf(k -> Math.floorMod(k.hashCode(), SLICES) == slice);
+                }
             }
             if (byHash.size() >= capacity) return;
         }
