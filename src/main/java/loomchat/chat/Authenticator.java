@@ -99,7 +99,7 @@ public final class Authenticator {
         }
         byte[] salt = hasher.newSalt();
         byte[] hash = hash(requestId, password, salt, hasher.iterations());
-        registrations.count(address, now); // a hash refused as overloaded costs nothing, so counts not
+        registrations.count(address, now); // after the hash: one refused as overloaded cost nothing
         try {
             if (!accounts.insertUser(user, salt, hash, hasher.iterations(), System.currentTimeMillis())) {
                 throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");

@@ -121,9 +121,12 @@ public final class Router {
         if (claim.fresh()) {
             try {
                 delivery.deliver(sent.msg(), sent.ts()).whenComplete((ok, error) -> {
-                    if (error == null) store.settleSend(from, send.id(), sent);
-                    if (error == null) sent.durable().complete(null);
-                    else sent.durable().completeExceptionally(error);
+                    if (error == null) {
+                        store.settleSend(from, send.id(), sent);
+                        sent.durable().complete(null);
+                    } else {
+                        sent.durable().completeExceptionally(error); // kept, failed: see above
+                    }
                 });
                 metrics.messagesSent.increment();
             } catch (ProtocolException e) {

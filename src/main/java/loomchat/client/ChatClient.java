@@ -304,9 +304,10 @@ public final class ChatClient implements AutoCloseable {
     public CompletableFuture<Reply> request(ClientFrame.Request request) {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         String id = request.id();
-        if (id == null || id.isEmpty() || id.length() > 64) {
+        if (id == null || id.isEmpty() || id.length() > FrameCodec.MAX_ID_LENGTH) {
             // The server would answer without an id, and nothing could match the answer to this future.
-            reply.completeExceptionally(new ChatException(ErrorCode.INVALID, "a request id has 1 to 64 characters"));
+            reply.completeExceptionally(new ChatException(ErrorCode.INVALID,
+                    "a request id has 1 to " + FrameCodec.MAX_ID_LENGTH + " characters"));
             return reply;
         }
         byte[] line = CODEC.encode(request);
@@ -598,7 +599,9 @@ public final class ChatClient implements AutoCloseable {
         } catch (Error e) {
             // A failed assertion in a test's listener, most likely: the reader cannot go on, and
             // the close must say why rather than blame the server.
-            if (isOpen()) cause = new ChatException(null, "the reader thread stopped: " + e + " (thrown by a listener?)", e);
+            if (isOpen()) {
+                cause = new ChatException(null, "the reader thread stopped: " + e + " (thrown by a listener?)", e);
+            }
             throw e;
         } finally {
             if (isOpen()) shutdown(cause != null ? cause : new ChatException(null, peer + " closed the connection"));

@@ -83,8 +83,7 @@ public final class MediaLibrary implements MediaCatalog {
         private final long usable;
 
         DiskFullException(long usable, long floor) {
-            super("the media disk has " + usable + " bytes usable, below media_min_free_bytes (" + floor + ")",
-                    null, false, false);
+            super(belowFloor(usable, floor), null, false, false);
             this.usable = usable;
         }
 
@@ -117,13 +116,12 @@ public final class MediaLibrary implements MediaCatalog {
         this.maxBytes = maxBytes;
         this.quotaBytes = quotaBytes;
         this.minFreeBytes = minFreeBytes;
+        this.metrics = metrics;
         long usable = Files.getFileStore(this.dir).getUsableSpace();
         if (usable < minFreeBytes) {
-            LOG.log(System.Logger.Level.WARNING, "the media disk has {0} bytes usable, below media_min_free_bytes "
-                    + "({1}): every upload will get 507 until there is room", String.valueOf(usable),
-                    String.valueOf(minFreeBytes));
+            LOG.log(System.Logger.Level.WARNING, "{0}: every upload will get 507 until there is room",
+                    belowFloor(usable, minFreeBytes));
         }
-        this.metrics = metrics;
         removeLeftoverUploads();
     }
 
@@ -165,8 +163,7 @@ public final class MediaLibrary implements MediaCatalog {
         // safe side.)
         long since = System.currentTimeMillis() - ttlMillis;
         long stored = index.bytesOwnedSince(owner, since);
-        long others = streaming.getOrDefault(owner, 0L);
-        if (stored + others + announced > quotaBytes) throw new OverQuotaException(quotaBytes, stored + others);
+        requireQuota(stored + streaming.getOrDefault(owner, 0L), announced);
         Path temp = Files.createTempFile(dir, "upload-", TEMP_SUFFIX);
         boolean moved = false;
         long counted = 0; // this upload's bytes in the streaming counts
@@ -181,7 +178,7 @@ public final class MediaLibrary implements MediaCatalog {
                     if (size > maxBytes) throw new TooLargeException(maxBytes);
                     long mine = streaming.merge(owner, (long) n, Long::sum); // this upload's and others'
                     counted += n;
-                    if (stored + mine > quotaBytes) throw new OverQuotaException(quotaBytes, stored + mine - size);
+                    requireQuota(stored + mine - size, size);
                     sinceReading += n;
                     if (sinceReading >= DISK_READING_BYTES) { // read again: other uploads write too
                         usable = Files.getFileStore(dir).getUsableSpace();
@@ -199,10 +196,7 @@ public final class MediaLibrary implements MediaCatalog {
             // Uploads that finished while this one streamed are rows now. The map is read before
             // the table, so that one finishing in between is seen in one or the other.
             long othersNow = streaming.getOrDefault(owner, 0L) - counted;
-            long storedNow = index.bytesOwnedSince(owner, since);
-            if (storedNow + othersNow + size > quotaBytes) {
-                throw new OverQuotaException(quotaBytes, storedNow + othersNow);
-            }
+            requireQuota(index.bytesOwnedSince(owner, since) + othersNow, size);
             Entry entry = new Entry(newId(), owner, mime, size, HexFormat.of().formatHex(sha.digest()),
                     System.currentTimeMillis());
             index.insert(entry);
@@ -222,6 +216,15 @@ public final class MediaLibrary implements MediaCatalog {
                 streaming.compute(owner, (k, v) -> v == null || v <= mine ? null : v - mine);
             }
         }
+    }
+
+    /** Refuses {@code adding} more bytes for an owner who has {@code used} (stored and streaming). */
+    private void requireQuota(long used, long adding) throws OverQuotaException {
+        if (used + adding > quotaBytes) throw new OverQuotaException(quotaBytes, used);
+    }
+
+    private static String belowFloor(long usable, long floor) {
+        return "the media disk has " + usable + " bytes usable, below media_min_free_bytes (" + floor + ")";
     }
 
     /** The entry of {@code id} if it exists and has not expired, else null. */

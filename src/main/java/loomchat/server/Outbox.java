@@ -23,9 +23,9 @@ import loomchat.store.Endpoint;
  * <p>Two sources feed the writer. Replies and transient notices wait in a small queue, bounded
  * in frames ({@code outbox_capacity}) and in bytes ({@link #MAX_BYTES}; a reply to {@code groups}
  * or {@code group_info} can be a hundred kilobytes). Past half the frames, or an eighth of the
- * bytes, notices are dropped and the connection stops reading requests until the writer has made room; when a
- * client stops reading so that even its replies pass a bound, the connection is cut (its inbox
- * still holds everything that matters). Inbox items are not queued here at all: the writer pulls
+ * bytes, notices are dropped and the connection stops reading requests until the writer has
+ * made room; when a client stops reading so that even its replies pass a bound, the connection
+ * is cut (its inbox still holds everything that matters). Inbox items are not queued here at all: the writer pulls
  * them from the store when woken, so a backlog of ten thousand items costs no more here than
  * one. Queued frames go first, so a reply is never stuck behind a backlog.
  *
@@ -54,7 +54,7 @@ final class Outbox implements Endpoint {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
-    private final Condition room = lock.newCondition(); // the queue fell below half: the reader may go on
+    private final Condition room = lock.newCondition(); // hasRoom() again: the reader may go on
     private ArrayDeque<byte[]> queue;  // made on first use
     private int queuedBytes;           // the bytes of the frames in the queue
     private boolean writing;           // a writer thread is running
@@ -185,8 +185,8 @@ final class Outbox implements Endpoint {
 
     /**
      * Blocks the caller (the connection's reader, or its group operations' thread) while the queue
-     * has half its frames or an eighth of its bytes ({@link #ROOM_BYTES}), so that a client that sends requests without
-     * reading the replies stalls itself (TCP pushes back on it) instead of growing our memory.
+     * has half its frames or an eighth of its bytes ({@link #ROOM_BYTES}), so that a client that
+     * sends requests without reading the replies stalls itself (TCP pushes back on it) instead of growing our memory.
      * Returns at once when there is room or the connection is closing.
      */
     void awaitRoom() {
@@ -355,7 +355,7 @@ final class Outbox implements Endpoint {
         }
     }
 
-    /** Under the lock: below half the queue's bounds, where notices are taken and the reader reads. */
+    /** Under the lock: below half the frames and {@link #ROOM_BYTES}, where notices are taken and the reader reads. */
     private boolean hasRoom() {
         return queue == null || (queue.size() < capacity / 2 && queuedBytes < ROOM_BYTES);
     }

@@ -475,7 +475,7 @@ public final class ChatStore {
                 st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
                 return new Claim(fresh, true, false);
             }
-            if (!known.durable().isCompletedExceptionally()) return new Claim(known, false, false);
+            if (!known.failed()) return new Claim(known, false, false);
             if (!reusable.test(known.msg())) { // the id reused for another target: a new message
                 st.sendKeys().remove(requestId, known);
                 st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
@@ -507,7 +507,7 @@ public final class ChatStore {
         try {
             UserState st = p.users.get(sender);
             SentMessage known = st == null ? null : st.sendKeys().get(requestId, now, sendKeyTtlMillis);
-            return known != null && !known.durable().isCompletedExceptionally();
+            return known != null && !known.failed();
         } finally {
             p.lock.unlock();
         }

@@ -221,7 +221,6 @@ final class SendKeys {
         index[i] = slot + 1;
     }
 
-    /** Fibonacci hashing: the product's top bits, which depend on every bit of the hash. */
     /**
      * The request id's hash, seeded per process. Not {@code String.hashCode}: ids are the
      * client's to choose, and ids built to collide there ("Aa" and "BB" in any position) would
@@ -233,6 +232,7 @@ final class SendKeys {
         return h ^ (h >>> 16);
     }
 
+    /** Fibonacci hashing: the product's top bits, which depend on every bit of the hash. */
     private int home(int hash) {
         return (hash * 0x9E3779B9) >>> Integer.numberOfLeadingZeros(index.length - 1);
     }

@@ -9,4 +9,9 @@ import java.util.concurrent.CompletableFuture;
  * @param durable completes when the message is safe (durable or acknowledged); the {@code ok} waits for it
  */
 public record SentMessage(String msg, long ts, CompletableFuture<Void> durable) {
+
+    /** The send failed after it may have delivered: a retry goes again under the same msg and ts. */
+    public boolean failed() {
+        return durable.isCompletedExceptionally();
+    }
 }

@@ -1,5 +1,6 @@
 package loomchat.chat;
 
+import loomchat.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.RejectedExecutionException;
@@ -17,7 +18,7 @@ class PasswordHasherTest {
             byte[] salt = hasher.newSalt();
             Thread busy = Thread.ofVirtual().start(() -> hasher.hash("slow", salt, 2_000_000));
             Thread queued = Thread.ofVirtual().start(() -> hasher.hash("slow too", salt, 2_000_000));
-            waitUntil(() -> hasher.waiting() == 1, "one hash running and one queued");
+            Await.until(() -> hasher.waiting() == 1, "one hash running and one queued");
 
             // when a third is asked for, then it is refused rather than queued
             assertThrows(RejectedExecutionException.class, () -> hasher.hash("third", salt, 1000));
@@ -31,15 +32,6 @@ class PasswordHasherTest {
         try (PasswordHasher hasher = new PasswordHasher(1000, 1, 1)) {
             byte[] salt = hasher.newSalt();
             assertArrayEquals(hasher.hash("secret", salt, 1000), hasher.hash("secret", salt, 1000));
-        }
-    }
-
-    private static void waitUntil(java.util.function.BooleanSupplier condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("not within 5 s: " + what);
-            Thread.sleep(5);
         }
     }
 }

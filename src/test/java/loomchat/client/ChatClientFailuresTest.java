@@ -1,5 +1,6 @@
 package loomchat.client;
 
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -7,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ErrorCode;
 import loomchat.protocol.ServerFrame;
+import loomchat.testing.Await;
 import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
@@ -53,8 +55,7 @@ class ChatClientFailuresTest extends ServerTest {
         }
 
         // then the client closes, and says it was the listener, not the server
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (bob.isOpen() && System.nanoTime() < deadline) Thread.sleep(10);
+        Await.until(() -> !bob.isOpen(), Duration.ofSeconds(5), "the client to close");
         assertFalse(bob.isOpen());
         assertTrue(bob.closeCause().getMessage().contains("the listener's own check failed"), bob.closeCause().getMessage());
         bob.close();

@@ -1,5 +1,6 @@
 package loomchat.client;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import loomchat.protocol.ServerFrame;
+import loomchat.testing.Await;
 import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
@@ -43,8 +45,7 @@ class ChatClientPipeliningTest extends ServerTest {
 
             // then every send is answered and delivered
             CompletableFuture.allOf(oks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (received.get() < SENDS && System.nanoTime() < deadline) Thread.sleep(20);
+            Await.until(() -> received.get() >= SENDS, Duration.ofSeconds(30), SENDS + " messages to reach bob");
             assertEquals(SENDS, received.get());
         }
     }

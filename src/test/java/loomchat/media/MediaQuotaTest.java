@@ -10,7 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import loomchat.testing.Await;
 import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
@@ -126,15 +126,14 @@ class MediaQuotaTest {
     }
 
     /** Waits until an upload in progress has written {@code bytes} to its temporary file. */
-    private static void waitForPartialUpload(TestServer server, long bytes) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
+    private static void waitForPartialUpload(TestServer server, long bytes) {
+        Await.until(() -> {
             try (var files = Files.list(server.dataDir().resolve("media"))) {
-                if (files.anyMatch(f -> f.toString().endsWith(".part") && f.toFile().length() >= bytes)) return;
+                return files.anyMatch(f -> f.toString().endsWith(".part") && f.toFile().length() >= bytes);
+            } catch (java.io.IOException e) {
+                return false;
             }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no upload in progress reached " + bytes + " bytes");
+        }, "an upload in progress to reach " + bytes + " bytes");
     }
 
     private static long storedFiles(TestServer server) throws Exception {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import loomchat.testing.Await;
 import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class LargeRepliesTest {
                     bob.send("{'type':'group_info','id':'i" + i + "','group':'" + group + "'}");
                 }
                 // the server answers what it may, then stops reading from him
-                waitUntil(() -> server.server().metrics().waitingForRoom.sum() > 0);
+                Await.until(() -> server.server().metrics().waitingForRoom.sum() > 0, "the server to stop reading");
                 // and alice comes online meanwhile
                 try (Wire alice = server.connect()) {
                     alice.login("alice");
@@ -67,14 +68,6 @@ class LargeRepliesTest {
                     assertEquals(List.of("offline"), presence);
                 }
             }
-        }
-    }
-
-    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("the server never stopped reading");
-            Thread.sleep(10);
         }
     }
 }
