@@ -409,6 +409,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     case Commit.WriteItem w when acked.contains(w) -> w.done().complete(null);
                     case Commit.WriteItem w -> {
                         w.entry().failed();
+                        store.writeFailed(w.user(), w.entry());
                         w.done().completeExceptionally(e);
                     }
                     case Commit.SaveSendKey k -> k.done().completeExceptionally(e);

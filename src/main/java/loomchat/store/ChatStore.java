@@ -235,7 +235,7 @@ public final class ChatStore {
             // that nobody can refuse messages to a user by making receipts for them (a read
             // repeated, say). Bytes too: a count alone would let the largest messages hold gigabytes.
             boolean message = item instanceof ServerFrame.Msg;
-            long ofItsKind = message ? inbox.messages() : inbox.size() - inbox.messages();
+            long ofItsKind = message ? inbox.messages() : inbox.notices();
             long limit = admission == Admission.SEND ? maxInboxItems : 2L * maxInboxItems;
             long byteLimit = admission == Admission.SEND ? maxInboxBytes : 2L * maxInboxBytes;
             if (ofItsKind >= limit || inbox.bodyBytes() + Inbox.weight(item) > byteLimit) {
@@ -387,6 +387,22 @@ public final class ChatStore {
             p.lock.unlock();
         }
         if (wake != null) wake.wake();
+    }
+
+    /**
+     * The committer could not write {@code entry}, and its sender is told so: the inbox stops
+     * counting it against its caps and its sender's share (it stays in place, undelivered, until
+     * acked past, so that seqs still mean what they say).
+     */
+    public void writeFailed(String user, InboxEntry entry) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            if (st != null) st.inbox.countOut(entry);
+        } finally {
+            p.lock.unlock();
+        }
     }
 
     /** Called by the committer when a reservation could not be written: the next append asks again. */

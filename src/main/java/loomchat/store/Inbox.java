@@ -29,6 +29,8 @@ final class Inbox {
     private long bodyBytes;
     /** Entries that are messages, as opposed to receipts and group events: counted apart against the cap. */
     private int messages;
+    /** Entries that are receipts or group events. Neither count includes entries {@linkplain #countOut counted out}. */
+    private int notices;
     /**
      * Per sender, {messages, body bytes} of theirs held here. Made (by one scan) only when a
      * sender's share is first asked about, which happens only for a large inbox, and dropped when
@@ -56,6 +58,10 @@ final class Inbox {
         return messages;
     }
 
+    int notices() {
+        return notices;
+    }
+
     /**
      * What an item's body weighs against {@code max_inbox_bytes}: its characters (a byte each in
      * a Latin-1 string, two otherwise). Receipts and group events have no body and count only
@@ -76,7 +82,7 @@ final class Inbox {
     long[] heldFrom(String sender) {
         if (bySender == null) {
             bySender = new HashMap<>();
-            for (int i = 0; i < size; i++) countSender(get(i).item(), 1);
+            for (int i = 0; i < size; i++) if (!get(i).countedOut) countSender(get(i).item(), 1);
         }
         return bySender.getOrDefault(sender, NOTHING);
     }
@@ -102,10 +108,27 @@ final class Inbox {
         if (size == ring.length) grow();
         ring[(head + size) & (ring.length - 1)] = e;
         size++;
-        bodyBytes += weight(e.item());
-        if (e.item() instanceof ServerFrame.Msg) messages++;
+        count(e, 1);
         if (!isReceipt(e)) unpushedNonReceipts++;
-        if (bySender != null) countSender(e.item(), 1);
+    }
+
+    /** Adds ({@code sign} 1) or takes away (-1) an entry's weight in the counts the caps check. */
+    private void count(InboxEntry e, int sign) {
+        bodyBytes += sign * weight(e.item());
+        if (e.item() instanceof ServerFrame.Msg) messages += sign;
+        else notices += sign;
+        if (bySender != null) countSender(e.item(), sign);
+    }
+
+    /**
+     * Takes an entry whose write failed off the counts, if it is still here: its sender was told
+     * of the failure and it will not be delivered, so it must not keep the room it took (or its
+     * sender's share) until the recipient happens to ack past it.
+     */
+    void countOut(InboxEntry e) {
+        if (e.countedOut || e.seq() <= ackedSeq || size == 0) return;
+        e.countedOut = true;
+        count(e, -1);
     }
 
     /** Removes the entries with seq at most {@code upTo} from the front, returning them. */
@@ -117,9 +140,7 @@ final class Inbox {
             ring[at] = null;
             head++;
             size--;
-            bodyBytes -= weight(dropped.getLast().item());
-            if (dropped.getLast().item() instanceof ServerFrame.Msg) messages--;
-            if (bySender != null) countSender(dropped.getLast().item(), -1);
+            if (!dropped.getLast().countedOut) count(dropped.getLast(), -1);
             if (pushedCount > 0) pushedCount--;
             else if (!isReceipt(dropped.getLast())) unpushedNonReceipts--;
         }

@@ -23,6 +23,11 @@ public final class InboxEntry {
     private final boolean held;
     private final AtomicInteger state;
     private final CompletableFuture<Void> safe;
+    /**
+     * Taken off its inbox's counts because its write failed ({@link Inbox#countOut}): it stays
+     * in the inbox until acked past, but no longer holds room there. Under the partition's lock.
+     */
+    boolean countedOut;
 
     InboxEntry(InboxItem item, boolean alreadyStored) {
         this(item, alreadyStored, false);

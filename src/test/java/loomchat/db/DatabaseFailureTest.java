@@ -22,7 +22,8 @@ class DatabaseFailureTest extends ServerTest {
 
     @Override
     protected Map<String, ?> settings() {
-        return Map.of("group_commit_delay", "1ms");
+        // A small inbox, of which one sender may hold an eighth (2 messages): room a failed write must not keep.
+        return Map.of("group_commit_delay", "1ms", "max_inbox_items", 16);
     }
 
     @BeforeEach
@@ -109,6 +110,30 @@ class DatabaseFailureTest extends ServerTest {
         try (Wire bob = server.connect()) {
             assertEquals(1, bob.login("bob").path("pending").asInt());
             assertEquals(msg, bob.next("msg").path("msg").asText());
+        }
+    }
+
+    @Test
+    void sendsThatFailedDoNotKeepTheirSendersShareOfAnOfflineInbox() throws Exception {
+        try (Wire bob = server.connect()) {
+            bob.register("bob");
+        }
+        try (Wire alice = server.userOnline("alice")) {
+            // given two sends to offline bob failed in an outage: as many as one sender may hold
+            execute("ALTER TABLE inbox RENAME TO inbox_gone");
+            assertEquals("internal", alice.request("{'type':'send','id':'a','to':'bob','body':'x'}", "a").path("code").asText());
+            assertEquals("internal", alice.request("{'type':'send','id':'b','to':'bob','body':'y'}", "b").path("code").asText());
+            execute("ALTER TABLE inbox_gone RENAME TO inbox");
+
+            // when she sends a new message once the database is back
+            JsonNode ok = alice.request("{'type':'send','id':'c','to':'bob','body':'z'}", "c");
+
+            // then it is taken: the failed ones hold no room
+            assertEquals("ok", ok.path("type").asText(), ok::toString);
+        }
+        try (Wire bob = server.connect()) {
+            assertEquals(1, bob.login("bob").path("pending").asInt());
+            assertEquals("z", bob.next("msg").path("body").asText());
         }
     }
 

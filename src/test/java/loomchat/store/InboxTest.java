@@ -51,6 +51,22 @@ class InboxTest {
         assertEquals(0L, inbox.heldFrom("nobody")[0]);
     }
 
+    @Test
+    void anItemWhoseWriteFailedIsCountedOutOnceAndNotAgainWhenAckedPast() {
+        // given two messages from alice, the first of whose write failed
+        Inbox inbox = inboxWith(msg(1), msg(2));
+        InboxEntry failed = inbox.get(0);
+        failed.failed();
+        // when it is counted out, twice (the committer may report it once per batch it was in)
+        inbox.countOut(failed);
+        inbox.countOut(failed);
+        // then it holds no room, and alice holds one message
+        assertEquals(List.of(1, 2L, 1L), List.of(inbox.messages(), inbox.bodyBytes(), inbox.heldFrom("alice")[0]));
+        // and acking past both leaves nothing counted, not less than nothing
+        inbox.ackUpTo(2);
+        assertEquals(List.of(0, 0L, 0), List.of(inbox.messages(), inbox.bodyBytes(), inbox.notices()));
+    }
+
     private static Inbox inboxWith(ServerFrame.InboxItem... items) {
         Inbox inbox = new Inbox();
         for (ServerFrame.InboxItem item : items) inbox.append(new InboxEntry(item, false));
