@@ -35,6 +35,7 @@ public record Config(
         long maxInboxBytes,
         int inboxSendersToFill,
         int maxConnections,
+        int anonymousPerAddress,
         int passwordIterations,
         int hashConcurrency,
         Duration tokenTtl,

@@ -55,6 +55,7 @@ public final class ConfigLoader {
         d.put("max_inbox_bytes", 32L * 1024 * 1024);
         d.put("inbox_senders_to_fill", 8);
         d.put("max_connections", 100_000);
+        d.put("anonymous_per_address", 1000);
         d.put("password_iterations", 600_000);
         d.put("hash_concurrency", Math.max(1, Runtime.getRuntime().availableProcessors()));
         d.put("token_ttl", "30d");
@@ -170,6 +171,7 @@ public final class ConfigLoader {
                 longInteger(n, "max_inbox_bytes", 64 * 1024, 1L << 40),
                 integer(n, "inbox_senders_to_fill", 1, 1000),
                 integer(n, "max_connections", 1, 10_000_000),
+                integer(n, "anonymous_per_address", 1, 10_000_000),
                 integer(n, "password_iterations", 1, 100_000_000),
                 integer(n, "hash_concurrency", 1, 1024),
                 duration(n, "token_ttl", Duration.ofSeconds(1), Duration.ofDays(3650)),

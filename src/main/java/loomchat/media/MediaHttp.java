@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BinaryOperator;
 import java.util.regex.Pattern;
+import loomchat.chat.ClientAddress;
 
 /**
  * {@code POST /media} and {@code GET /media/<id>}: uploads and downloads over HTTP with the
@@ -157,7 +158,7 @@ public final class MediaHttp implements HttpHandler {
         if (auth == null || auth.length() < 8 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) return null;
         String token = auth.substring(7).strip();
         if (token.isEmpty() || token.length() > MAX_TOKEN) return null;
-        return tokenUser.apply(token, ex.getRemoteAddress().getAddress().getHostAddress());
+        return tokenUser.apply(token, ClientAddress.key(ex.getRemoteAddress().getAddress()));
     }
 
     private static void notAllowed(HttpExchange ex, String allow) throws IOException {

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import loomchat.chat.Authenticator;
+import loomchat.chat.ClientAddress;
 import loomchat.chat.Groups;
 import loomchat.chat.LoginThrottle;
 import loomchat.chat.MessageIds;
@@ -41,8 +42,10 @@ import loomchat.store.GroupTable;
  * A running loomchat server: wires the parts together, accepts connections and shuts down cleanly.
  *
  * <p>One platform thread accepts. Each accepted socket takes a connection permit; past
- * {@code max_connections} there is none, and the newcomer gets {@code overloaded} and is closed
- * on a virtual thread of its own, so that a slow refusal never stalls the accept loop. Each accepted socket gets a virtual thread running a
+ * {@code max_connections} there is none, and the newcomer gets {@code overloaded}. It also
+ * counts against its address until it logs in ({@link AnonymousConnections}); past that it gets
+ * {@code rate_limited}. A refusal is written and closed on a virtual thread of its own, so that
+ * a slow one never stalls the accept loop. Each accepted socket gets a virtual thread running a
  * {@link Connection}.
  */
 public final class ChatServer implements AutoCloseable {
@@ -60,6 +63,7 @@ public final class ChatServer implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Services services;
     private final Semaphore permits;
+    private final AnonymousConnections anonymous;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -101,6 +105,7 @@ public final class ChatServer implements AutoCloseable {
                 new Groups(groupTable, store, groupRecords, config.maxGroupSize(), config.maxGroupsPerUser()),
                 new Presence(store, groupTable, codec), metrics, this);
         this.permits = new Semaphore(config.maxConnections());
+        this.anonymous = new AnonymousConnections(config.anonymousPerAddress());
 
         javax.net.ssl.SSLContext tls = Tls.context(config.tlsKeystore(), config.tlsKeystorePassword());
         // With TLS the handshake happens on the connection's own virtual thread, at its first read.
@@ -111,6 +116,7 @@ public final class ChatServer implements AutoCloseable {
         http.route("/media", new MediaHttp(media, auth::tokenUser));
         this.mediaSweeper = MediaSweeper.start(media);
         metrics.gauge("loomchat_connections_open", connections::size);
+        metrics.gauge("loomchat_connections_anonymous", anonymous::waiting);
         metrics.gauge("loomchat_commit_backlog", committer::backlog);
         http.start();
         Housekeeping housekeeping = new Housekeeping(db, config.sendKeyTtl().toMillis());
@@ -174,32 +180,47 @@ public final class ChatServer implements AutoCloseable {
                 continue;
             }
             if (!permits.tryAcquire()) {
-                metrics.connectionsRefused.increment();
-                Thread.ofVirtual().name("refuse").start(() -> refuse(socket));
+                refuse(socket, ErrorCode.OVERLOADED, "the server is at its connection limit; try again later");
+                continue;
+            }
+            String address = ClientAddress.key(socket.getInetAddress());
+            if (!anonymous.admit(address)) {
+                permits.release();
+                refuse(socket, ErrorCode.RATE_LIMITED, "too many connections from your address have not logged in; "
+                        + "log in on those first");
                 continue;
             }
             try {
-                Connection c = new Connection(socket, services);
+                Connection c = new Connection(socket, services, address);
                 connections.add(c);
                 Thread.ofVirtual().name("conn").start(c);
             } catch (Throwable t) {
                 // A throwable never ends the loop silently; the slot goes back.
                 permits.release();
+                anonymous.release(address);
                 closeQuietly(socket);
                 LOG.log(System.Logger.Level.ERROR, "could not start a connection: {0}", t.toString());
             }
         }
     }
 
-    private void refuse(Socket socket) {
-        try (Socket s = socket; OutputStream out = s.getOutputStream()) {
-            s.setSoTimeout(1000);
-            out.write(services.codec().encode(new ServerFrame.Error(null, ErrorCode.OVERLOADED,
-                    "the server is at its connection limit; try again later")));
-            out.flush();
-        } catch (IOException ignored) {
-            // they left already
-        }
+    /** Answers a socket that gets no connection with one error frame and closes it, on a thread of its own. */
+    private void refuse(Socket socket, ErrorCode code, String message) {
+        metrics.connectionsRefused.increment();
+        Thread.ofVirtual().name("refuse").start(() -> {
+            try (Socket s = socket; OutputStream out = s.getOutputStream()) {
+                s.setSoTimeout(1000);
+                out.write(services.codec().encode(new ServerFrame.Error(null, code, message)));
+                out.flush();
+            } catch (IOException ignored) {
+                // they left already
+            }
+        });
+    }
+
+    /** A connection counted by {@link AnonymousConnections} logged in or ended. */
+    void leftAnonymous(String address) {
+        anonymous.release(address);
     }
 
     /** Called when a connection's thread ends. */

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import loomchat.chat.Authenticator;
+import loomchat.chat.ClientAddress;
 import loomchat.chat.Router;
 import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ClientFrame.*;
@@ -57,10 +58,17 @@ final class Connection implements Runnable {
     // Set by a successful login; read only by this connection's thread.
     private String user;
     private byte[] tokenHash;
+    /**
+     * The client's address key while this connection counts against {@code anonymous_per_address}
+     * (from accept to login), null after; read only by this connection's thread once it runs.
+     */
+    private String anonymousAddress;
 
-    Connection(Socket socket, Services services) {
+    /** @param address the client's {@link loomchat.chat.ClientAddress} key, already counted as anonymous */
+    Connection(Socket socket, Services services, String address) {
         this.socket = socket;
         this.services = services;
+        this.anonymousAddress = address;
     }
 
     @Override
@@ -85,6 +93,7 @@ final class Connection implements Runnable {
             if (outbox != null) outbox.close();
             if (watching != null) services.presence().unsubscribeAll(watching, outbox);
             endSession();
+            leaveAnonymous();
             services.connectionClosed(this);
             services.metrics().connectionsClosed.increment();
         }
@@ -117,6 +126,13 @@ final class Connection implements Runnable {
         }
         close();
         return true;
+    }
+
+    /** Stops counting this connection against its address's anonymous connections, once: at login, or at the end. */
+    private void leaveAnonymous() {
+        if (anonymousAddress == null) return;
+        services.leftAnonymous(anonymousAddress);
+        anonymousAddress = null;
     }
 
     /** Takes the user's session off this connection, once: at logout, or when the connection ends. */
@@ -351,6 +367,7 @@ final class Connection implements Runnable {
         (in.byToken() ? services.metrics().loginsToken : services.metrics().loginsPassword).increment();
         user = in.user();
         tokenHash = in.tokenHash();
+        leaveAnonymous();
         inFlight = new java.util.concurrent.Semaphore(Math.max(1, services.config().outboxCapacity() / 2));
         lastHeardNanos = System.nanoTime(); // from now on the sweep watches for silence, not for the login
         Thread.currentThread().setName("conn-" + user);
@@ -381,8 +398,8 @@ final class Connection implements Runnable {
         return user != null ? user + "@" + remote : remote;
     }
 
-    /** The client's IP, without the port: what login throttling counts. */
+    /** The client's address key (its IP, or its IPv6 /64): what login throttling counts. */
     private String address() {
-        return socket.getInetAddress() == null ? "?" : socket.getInetAddress().getHostAddress();
+        return ClientAddress.key(socket.getInetAddress());
     }
 }

@@ -24,6 +24,11 @@ record Services(Config config, FrameCodec codec, ChatStore store, Authenticator 
         if (store.detach(user, outbox, System.currentTimeMillis())) presence.changed(user);
     }
 
+    /** A connection not logged in until now logged in or ended: it stops counting against its address. */
+    void leftAnonymous(String address) {
+        server.leftAnonymous(address);
+    }
+
     void connectionClosed(Connection connection) {
         server.forget(connection);
     }

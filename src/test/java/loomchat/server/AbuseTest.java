@@ -42,6 +42,33 @@ class AbuseTest {
         }
     }
 
+    @Test
+    void connectionsNotLoggedInAreCappedPerAddressAndALoginFreesItsPlace() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("anonymous_per_address", 2));
+             Wire first = server.connect(); Wire second = server.connect()) {
+            // given two connections from 127.0.0.1 that have not logged in
+            first.register("bob");
+
+            // when a third comes from the same address
+            // then it is refused with rate_limited and closed
+            assertTrue(firstLine(server, "127.0.0.1").contains("\"code\":\"rate_limited\""));
+            // while another address still gets in
+            assertTrue(firstLine(server, "127.0.0.2").contains("\"type\":\"welcome\""));
+
+            // and once one of the two logs in, its place is free for a newcomer
+            first.login("bob");
+            assertTrue(firstLine(server, "127.0.0.1").contains("\"type\":\"welcome\""));
+        }
+    }
+
+    /** The first line the server sends to a connection from {@code local}. */
+    private static String firstLine(TestServer server, String local) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", server.port(), java.net.InetAddress.getByName(local), 0)) {
+            s.setSoTimeout(5000);
+            return new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream())).readLine();
+        }
+    }
+
     private static Wire connectWhenFree(TestServer server) throws Exception {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (true) {
