@@ -24,6 +24,7 @@ public record Config(
         Duration groupCommitDelay,
         Duration ackGrace,
         int groupCommitMaxBatch,
+        long groupCommitMaxBatchBytes,
         int commitQueueCapacity,
         int maxFrameBytes,
         int maxBadFrames,

@@ -44,6 +44,7 @@ public final class ConfigLoader {
         d.put("group_commit_delay", "20ms");
         d.put("ack_grace", "1s");
         d.put("group_commit_max_batch", 4096);
+        d.put("group_commit_max_batch_bytes", 8L * 1024 * 1024);
         d.put("commit_queue_capacity", 65536);
         d.put("max_frame_bytes", 65536);
         d.put("max_bad_frames", 10);
@@ -160,6 +161,7 @@ public final class ConfigLoader {
                 duration(n, "group_commit_delay", Duration.ZERO, Duration.ofSeconds(1)),
                 duration(n, "ack_grace", Duration.ZERO, Duration.ofSeconds(60)),
                 integer(n, "group_commit_max_batch", 1, 1_000_000),
+                longInteger(n, "group_commit_max_batch_bytes", 1024, 1L << 30),
                 integer(n, "commit_queue_capacity", 16, 10_000_000),
                 integer(n, "max_frame_bytes", 1024, 16 * 1024 * 1024),
                 integer(n, "max_bad_frames", 1, 1_000_000),

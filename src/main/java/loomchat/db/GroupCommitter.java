@@ -68,12 +68,13 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     private final long lastSeenNanos;
     private final long tickNanos;
     private final int maxBatch;
+    private final long maxBatchChars;
     private final Lane[] lanes;
     private volatile ChatStore store; // set once before the first operation; read by lane threads
     private volatile boolean closing;
 
     public GroupCommitter(Database db, FrameCodec codec, Metrics metrics, int laneCount, Duration delay,
-                          Duration ackGrace, int maxBatch, int queueCapacity) {
+                          Duration ackGrace, int maxBatch, long maxBatchChars, int queueCapacity) {
         this.db = db;
         this.codec = codec;
         this.metrics = metrics;
@@ -83,6 +84,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         // A writer waiting for a far-off head wakes this often to see newer, sooner work.
         this.tickNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), delayNanos / 4);
         this.maxBatch = maxBatch;
+        this.maxBatchChars = maxBatchChars;
         this.lanes = new Lane[laneCount];
         for (int i = 0; i < laneCount; i++) lanes[i] = new Lane(i, queueCapacity);
     }
@@ -226,7 +228,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     LockSupport.parkNanos(Math.min(due - now, tickNanos));
                     continue;
                 }
-                for (Queue<Queued> q : queues) takeDue(q, now, batch);
+                long chars = 0;
+                for (Queue<Queued> q : queues) chars = takeDue(q, now, batch, chars);
                 Exception failure = commit(batch);
                 int used = 0;
                 for (Commit op : batch) if (takesRoom(op)) used++;
@@ -278,13 +281,24 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             }
         }
 
-        /** Moves the due prefix of a queue into the batch (everything, when closing). */
-        private void takeDue(Queue<Queued> queue, long now, List<Commit> batch) {
+        /**
+         * Moves the due prefix of a queue into the batch (everything, when closing), up to
+         * {@code group_commit_max_batch} operations and {@code group_commit_max_batch_bytes} of
+         * message bodies: a transaction of four thousand of the largest messages would hold a
+         * quarter of a gigabyte of encoded rows at once.
+         *
+         * @param chars body characters already in the batch
+         * @return body characters in the batch now
+         */
+        private long takeDue(Queue<Queued> queue, long now, List<Commit> batch, long chars) {
             Queued q;
-            while (batch.size() < maxBatch && (q = queue.peek()) != null && (closing || q.due() <= now)) {
+            while (batch.size() < maxBatch && chars < maxBatchChars
+                    && (q = queue.peek()) != null && (closing || q.due() <= now)) {
                 queue.poll();
                 batch.add(q.op());
+                if (q.op() instanceof Commit.WriteItem w) chars += w.entry().weight();
             }
+            return chars;
         }
 
         private int failedBatches;

@@ -72,6 +72,11 @@ public final class InboxEntry {
         return item;
     }
 
+    /** What its body weighs: its characters ({@link Inbox#weight}); 0 for receipts and group events. */
+    public long weight() {
+        return Inbox.weight(item);
+    }
+
     public long seq() {
         return item.seq();
     }
