@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import loomchat.protocol.FrameCodec;
 
 /**
  * Builds a {@link Config} from defaults, an optional YAML file and overrides, in that order.
@@ -163,7 +164,7 @@ public final class ConfigLoader {
                 integer(n, "group_commit_max_batch", 1, 1_000_000),
                 longInteger(n, "group_commit_max_batch_bytes", 1024, 1L << 30),
                 integer(n, "commit_queue_capacity", 16, 10_000_000),
-                integer(n, "max_frame_bytes", 1024, 16 * 1024 * 1024),
+                integer(n, "max_frame_bytes", 1024, FrameCodec.MAX_FRAME_BYTES_LIMIT),
                 integer(n, "max_bad_frames", 1, 1_000_000),
                 duration(n, "idle_timeout", Duration.ofSeconds(1), Duration.ofDays(1)),
                 duration(n, "login_timeout", Duration.ofMillis(100), Duration.ofHours(1)),

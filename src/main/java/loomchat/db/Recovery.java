@@ -23,8 +23,15 @@ public final class Recovery {
     public record Loaded(int users, int items, int sendKeys) {
     }
 
-    public static Loaded load(Database db, ChatStore store, FrameCodec codec, long sendKeyTtlMillis, long now)
-            throws SQLException {
+    /**
+     * Stored items are read back within the bounds of what the database holds, not of
+     * {@code max_frame_bytes}: a message that filled a send frame is longer than that once stored
+     * (with its msg, sender, seq and ts), and must not be skipped at the restart. Up to three bytes
+     * a character in UTF-8 (a pair of chars takes four).
+     */
+    private static final FrameCodec STORED = new FrameCodec(3 * FrameCodec.MAX_ITEM_CHARS);
+
+    public static Loaded load(Database db, ChatStore store, long sendKeyTtlMillis, long now) throws SQLException {
         int users = 0;
         int items = 0;
         int keys = 0;
@@ -42,7 +49,7 @@ public final class Recovery {
                 while (r.next()) {
                     byte[] line = r.getString(3).getBytes(StandardCharsets.UTF_8);
                     try {
-                        if (codec.decodeServer(line, 0, line.length) instanceof ServerFrame.InboxItem item) {
+                        if (STORED.decodeServer(line, 0, line.length) instanceof ServerFrame.InboxItem item) {
                             store.restoreItem(r.getString(1), item);
                             items++;
                         }

@@ -39,6 +39,16 @@ public final class FrameCodec {
     public static final int MAX_ID_LENGTH = 64;
     public static final int MIN_PASSWORD = 8;
     public static final int MAX_PASSWORD = 1024;
+    /**
+     * The longest inbox item, in characters, the database keeps: the {@code inbox.frame} column
+     * (schema.sql). A stored message is its send plus a few hundred characters (msg, from, seq,
+     * ts), so {@code max_frame_bytes} stays {@link #ITEM_OVERHEAD} below it.
+     */
+    public static final int MAX_ITEM_CHARS = 1 << 20;
+    /** Room left above {@code max_frame_bytes} for what a stored or pushed item adds to its send. */
+    public static final int ITEM_OVERHEAD = 8192;
+    /** The largest {@code max_frame_bytes} a server may be configured with. */
+    public static final int MAX_FRAME_BYTES_LIMIT = MAX_ITEM_CHARS - ITEM_OVERHEAD;
     /** A group's member list can be at most this long in any one frame, whatever the configured group size. */
     public static final int MAX_LIST = 4096;
     /** About one recycler is in use per carrier at a time; twice that leaves room to spare. */

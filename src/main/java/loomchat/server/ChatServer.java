@@ -79,7 +79,7 @@ public final class ChatServer implements AutoCloseable {
                 config.ackGrace(), config.groupCommitMaxBatch(), config.groupCommitMaxBatchBytes(), config.commitQueueCapacity());
         this.store = new ChatStore(config.partitions(), committer, config.maxInboxItems(), config.maxInboxBytes(),
                 config.inboxSendersToFill(), config.sendKeysPerUser(), config.sendKeyTtl().toMillis());
-        Recovery.Loaded loaded = Recovery.load(db, store, codec, config.sendKeyTtl().toMillis(), System.currentTimeMillis());
+        Recovery.Loaded loaded = Recovery.load(db, store, config.sendKeyTtl().toMillis(), System.currentTimeMillis());
         LOG.log(System.Logger.Level.INFO, "loaded {0} users, {1} undelivered items, {2} send ids",
                 String.valueOf(loaded.users()), String.valueOf(loaded.items()), String.valueOf(loaded.sendKeys()));
         committer.start(store);

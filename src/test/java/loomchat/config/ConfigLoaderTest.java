@@ -72,7 +72,7 @@ class ConfigLoaderTest {
     @Test
     void anInboxSmallerThanOneFrameIsRefused() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> ConfigLoader.of(Map.of("max_frame_bytes", 1_048_576, "max_inbox_bytes", 65_536)));
+                () -> ConfigLoader.of(Map.of("max_frame_bytes", 524_288, "max_inbox_bytes", 65_536)));
         assertTrue(e.getMessage().contains("max_inbox_bytes"), e.getMessage());
     }
 

@@ -55,6 +55,26 @@ class RestartTest extends ServerTest {
     }
 
     @Test
+    void aMessageAsLongAsAFrameAllowsSurvivesARestart() throws Exception {
+        // given a body that fills a send frame to max_frame_bytes; its stored item (with msg,
+        // from, seq and ts) is longer than that
+        server.register("bob");
+        String prefix = "{'type':'send','id':'big','to':'bob','body':'";
+        String body = "x".repeat(65_536 - prefix.length() - 2);
+        try (Wire alice = server.userOnline("alice")) {
+            assertEquals("ok", alice.request(prefix + body + "'}", "big").path("type").asText());
+        }
+
+        server.restart();
+
+        // then bob still gets it
+        try (Wire bob = server.connect()) {
+            assertEquals(1, bob.login("bob").path("pending").asInt());
+            assertEquals(body.length(), bob.next("msg").path("body").asText().length());
+        }
+    }
+
+    @Test
     void undeliveredReceiptsSurvive() throws Exception {
         try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
             String msg = alice.sendMessage("c1", "bob", "hi").path("msg").asText();
