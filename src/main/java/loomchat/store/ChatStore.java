@@ -344,7 +344,9 @@ public final class ChatStore {
 
     /**
      * Acknowledges every item up to {@code upTo} (capped at what was pushed: a client cannot ack
-     * what it was never sent) and returns the items dropped, so receipts can be sent for them.
+     * what it was never sent) and returns the items dropped that the client was sent, so receipts
+     * can be sent for them. (An item whose write failed before it was pushed was skipped, and
+     * was not delivered.)
      */
     public List<InboxItem> ack(String user, Endpoint endpoint, long upTo) {
         Partition p = part(user);
@@ -365,7 +367,7 @@ public final class ChatStore {
         }
         List<InboxItem> items = new ArrayList<>(dropped.size());
         for (InboxEntry e : dropped) {
-            items.add(e.item());
+            if (e.pushed) items.add(e.item());
             // Acknowledged is safe: a sender still waiting for its ok gets it now, not at the next
             // commit. Outside the lock, since completing runs the senders' reply callbacks.
             e.safe().complete(null);
@@ -390,9 +392,9 @@ public final class ChatStore {
     }
 
     /**
-     * The committer could not write {@code entry}, and its sender is told so: the inbox stops
-     * counting it against its caps and its sender's share (it stays in place, undelivered, until
-     * acked past, so that seqs still mean what they say).
+     * The committer could not write {@code entry}, and its sender is told so: it stops counting
+     * against its sender's share of the inbox (it stays in place, undelivered, until acked past,
+     * so that seqs still mean what they say).
      */
     public void writeFailed(String user, InboxEntry entry) {
         Partition p = part(user);

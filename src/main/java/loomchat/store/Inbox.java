@@ -29,7 +29,7 @@ final class Inbox {
     private long bodyBytes;
     /** Entries that are messages, as opposed to receipts and group events: counted apart against the cap. */
     private int messages;
-    /** Entries that are receipts or group events. Neither count includes entries {@linkplain #countOut counted out}. */
+    /** Entries that are receipts or group events. */
     private int notices;
     /**
      * Per sender, {messages, body bytes} of theirs held here. Made (by one scan) only when a
@@ -117,18 +117,19 @@ final class Inbox {
         bodyBytes += sign * weight(e.item());
         if (e.item() instanceof ServerFrame.Msg) messages += sign;
         else notices += sign;
-        if (bySender != null) countSender(e.item(), sign);
+        if (bySender != null && !e.countedOut) countSender(e.item(), sign);
     }
 
     /**
-     * Takes an entry whose write failed off the counts, if it is still here: its sender was told
-     * of the failure and it will not be delivered, so it must not keep the room it took (or its
-     * sender's share) until the recipient happens to ack past it.
+     * Takes an entry whose write failed off its sender's share, if it is still here: its sender
+     * was told of the failure and may send again, and must not be refused until the recipient
+     * happens to ack past it. It still counts against the inbox's caps, which bound what the
+     * inbox holds however many writes fail.
      */
     void countOut(InboxEntry e) {
         if (e.countedOut || e.seq() <= ackedSeq || size == 0) return;
         e.countedOut = true;
-        count(e, -1);
+        if (bySender != null) countSender(e.item(), -1);
     }
 
     /** Removes the entries with seq at most {@code upTo} from the front, returning them. */
@@ -140,7 +141,7 @@ final class Inbox {
             ring[at] = null;
             head++;
             size--;
-            if (!dropped.getLast().countedOut) count(dropped.getLast(), -1);
+            count(dropped.getLast(), -1);
             if (pushedCount > 0) pushedCount--;
             else if (!isReceipt(dropped.getLast())) unpushedNonReceipts--;
         }
@@ -177,6 +178,7 @@ final class Inbox {
             // (unless it went out before the failure was known: then it is a harmless extra).
             if (!e.isFailed()) {
                 out.add(e.item());
+                e.pushed = true;
                 taken++;
             }
             pushedCount++;

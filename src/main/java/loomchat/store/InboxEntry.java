@@ -24,10 +24,12 @@ public final class InboxEntry {
     private final AtomicInteger state;
     private final CompletableFuture<Void> safe;
     /**
-     * Taken off its inbox's counts because its write failed ({@link Inbox#countOut}): it stays
-     * in the inbox until acked past, but no longer holds room there. Under the partition's lock.
+     * Taken off its sender's share of the inbox because its write failed ({@link Inbox#countOut}).
+     * Under the partition's lock.
      */
     boolean countedOut;
+    /** Handed to a session's writer at least once: its recipient may have it. Under the partition's lock. */
+    boolean pushed;
 
     InboxEntry(InboxItem item, boolean alreadyStored) {
         this(item, alreadyStored, false);

@@ -137,6 +137,29 @@ class DatabaseFailureTest extends ServerTest {
         }
     }
 
+    @Test
+    void aMessageWhoseWriteFailedGetsNoDeliveredReceiptWhenItsRecipientAcksPastIt() throws Exception {
+        server.register("bob");
+        try (Wire alice = server.userOnline("alice")) {
+            // given a send to offline bob failed in an outage, and the next one went through
+            execute("ALTER TABLE inbox RENAME TO inbox_gone");
+            assertEquals("internal", alice.request("{'type':'send','id':'a','to':'bob','body':'x'}", "a").path("code").asText());
+            execute("ALTER TABLE inbox_gone RENAME TO inbox");
+            String delivered = alice.sendMessage("b", "bob", "y").path("msg").asText();
+
+            // when bob logs in and acks everything he was sent
+            try (Wire bob = server.connect()) {
+                bob.login("bob");
+                bob.ack(bob.next("msg").path("seq").asLong());
+
+                // then alice hears of the one he got, and of nothing else
+                JsonNode receipt = alice.next("receipt");
+                assertEquals(delivered, receipt.path("msg").asText());
+                alice.expectSilence(java.time.Duration.ofMillis(300));
+            }
+        }
+    }
+
     private void execute(String sql) throws Exception {
         try (Statement s = sabotage.createStatement()) {
             s.execute(sql);
