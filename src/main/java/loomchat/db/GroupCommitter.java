@@ -72,6 +72,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     private final Lane[] lanes;
     private volatile ChatStore store; // set once before the first operation; read by lane threads
     private volatile boolean closing;
+    /** Lanes between taking a batch and answering it: while any is, a send key may still come (see {@link #drained}). */
+    private final java.util.concurrent.atomic.AtomicInteger committing = new java.util.concurrent.atomic.AtomicInteger();
 
     public GroupCommitter(Database db, FrameCodec codec, Metrics metrics, int laneCount, Duration delay,
                           Duration ackGrace, int maxBatch, long maxBatchChars, int queueCapacity) {
@@ -95,9 +97,15 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         for (Lane lane : lanes) lane.thread.start();
     }
 
+    /**
+     * Queues an operation; false if its lane has no room, or the committer is closing. A group
+     * message's send key is still taken while closing: it is queued when the last member's item
+     * is written, which may be in the final batches, and without it a retry after the restart
+     * would be a second message to members who have the first.
+     */
     @Override
     public boolean offer(int partition, Commit op) {
-        if (closing) return false;
+        if (closing && !(op instanceof Commit.SaveSendKey)) return false;
         Lane lane = lanes[partition % lanes.length];
         if (takesRoom(op) && !lane.room.tryAcquire()) return false;
         lane.add(op);
@@ -217,7 +225,11 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     if (head != null) due = Math.min(due, head.due());
                 }
                 if (due == Long.MAX_VALUE) {
-                    if (closing) return;
+                    if (closing) {
+                        if (drained()) return;
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // another lane may yet queue a key here
+                        continue;
+                    }
                     idle = true;
                     if (held.isEmpty() && lastSeen.isEmpty() && prompt.isEmpty()) LockSupport.parkNanos(IDLE_PARK_NANOS);
                     idle = false;
@@ -228,13 +240,19 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     LockSupport.parkNanos(Math.min(due - now, tickNanos));
                     continue;
                 }
-                long chars = 0;
-                for (Queue<Queued> q : queues) chars = takeDue(q, now, batch, chars);
-                Exception failure = commit(batch);
-                int used = 0;
-                for (Commit op : batch) if (takesRoom(op)) used++;
-                room.release(used);
-                batch.clear();
+                Exception failure;
+                committing.incrementAndGet(); // before taking: see drained()
+                try {
+                    long chars = 0;
+                    for (Queue<Queued> q : queues) chars = takeDue(q, now, batch, chars);
+                    failure = commit(batch);
+                    int used = 0;
+                    for (Commit op : batch) if (takesRoom(op)) used++;
+                    room.release(used);
+                    batch.clear();
+                } finally {
+                    committing.decrementAndGet(); // after answering, which is what queues send keys
+                }
                 if (failure != null) backOff(failure);
                 else if (failedBatches > 0) recovered();
             }
@@ -279,6 +297,20 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 queue.poll();
                 room.release();
             }
+        }
+
+        /**
+         * Whether a closing lane may stop: no lane is between taking a batch and answering it, and
+         * every lane's queues are empty. In that order: a lane counts itself as committing before
+         * it takes anything from its queues, so seeing none committing and then every queue empty
+         * means that no operation is on its way into a queue from another lane's answers.
+         */
+        private boolean drained() {
+            if (committing.get() != 0) return false;
+            for (Lane lane : lanes) {
+                for (Queue<Queued> q : lane.queues) if (!q.isEmpty()) return false;
+            }
+            return true;
         }
 
         /**

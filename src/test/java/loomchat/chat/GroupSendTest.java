@@ -3,6 +3,7 @@ package loomchat.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
+import loomchat.testing.Await;
 import loomchat.testing.ServerTest;
 import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
@@ -35,6 +36,37 @@ class GroupSendTest extends ServerTest {
             alice.send("{'type':'ping','id':'p'}");
             assertEquals("pong", alice.nextMatching(f -> !f.path("type").asText().equals("group"), "not a group event")
                     .path("type").asText(), "no msg for the sender");
+        }
+    }
+
+    @Test
+    void aGroupSendCutOffByACleanShutdownIsNotASecondMessageWhenRetriedAfterTheRestart() throws Exception {
+        // given a long commit delay, and bob, a member, offline
+        try (TestServer slow = TestServer.start(Map.of("group_commit_delay", "1s"))) {
+            slow.register("bob");
+            String group;
+            try (Wire alice = slow.userOnline("alice")) {
+                group = create(alice, "climbing", "bob");
+                // when alice sends to the group and the server shuts down before her ok
+                alice.send("{'type':'send','id':'s1','group':'" + group + "','body':'rope?'}");
+                Await.until(() -> slow.server().metrics().messagesSent.sum() == 1, "the send to be taken");
+                slow.server().close();
+            }
+            slow.restart();
+            // and she retries after the restart
+            JsonNode ok;
+            try (Wire alice = slow.connect()) {
+                alice.login("alice");
+                ok = alice.request("{'type':'send','id':'s1','group':'" + group + "','body':'rope?'}", "s1");
+            }
+
+            // then bob has the message once, under the msg her retry was answered with
+            try (Wire bob = slow.connect()) {
+                bob.login("bob");
+                JsonNode msg = bob.next("msg");
+                assertEquals(ok.path("msg").asText(), msg.path("msg").asText());
+                bob.expectSilence(java.time.Duration.ofMillis(300));
+            }
         }
     }
 
