@@ -36,6 +36,19 @@ public final class Recovery {
         int items = 0;
         int keys = 0;
         try (Connection c = db.connection()) {
+            // An item's row and the reservation of its seq are written in order but may fall in
+            // two transactions, and a crash between them leaves a row above the reservation. The
+            // row makes its seq count at this start, but once it is acked and deleted, nothing
+            // would remember it at the next: raise the reservation to it now, before any seq is
+            // given out, so that no seq is ever given out twice.
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE users SET seq_reserved = (SELECT MAX(seq) FROM inbox WHERE inbox.user_name = users.name) "
+                            + "WHERE seq_reserved < (SELECT MAX(seq) FROM inbox WHERE inbox.user_name = users.name)")) {
+                int raised = s.executeUpdate();
+                if (!c.getAutoCommit()) c.commit();
+                if (raised > 0) LOG.log(System.Logger.Level.INFO, "raised the seq reservation of {0} users to their stored items",
+                        String.valueOf(raised));
+            }
             try (PreparedStatement s = c.prepareStatement("SELECT name, seq_reserved, last_seen FROM users");
                  ResultSet r = s.executeQuery()) {
                 while (r.next()) {

@@ -137,6 +137,37 @@ class RestartTest extends ServerTest {
     }
 
     @Test
+    void aSeqOfAStoredItemAboveItsReservationIsNeverReusedAfterTwoRestarts() throws Exception {
+        // given bob's stored item at seq 5 while his reservation is lower: what a crash between
+        // the item's commit and its reservation's leaves
+        server.register("bob");
+        server.server().close();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(server.server().config().jdbcUrl(), "sa", "");
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("INSERT INTO inbox(user_name, seq, frame) VALUES ('bob', 5, "
+                    + "'{\"type\":\"msg\",\"seq\":5,\"msg\":\"m5\",\"from\":\"alice\",\"to\":\"bob\",\"body\":\"hi\",\"ts\":1}')");
+        }
+        server.restart();
+        // and bob gets and acks it, so that its row is deleted
+        try (Wire bob = server.connect()) {
+            bob.login("bob");
+            bob.ack(bob.next("msg").path("seq").asLong());
+            bob.request("{'type':'ping','id':'sync'}", "sync");
+        }
+
+        // when the server restarts again and alice sends him a message
+        server.restart();
+        try (Wire bob = server.connect(); Wire alice = server.userOnline("alice")) {
+            bob.login("bob");
+            alice.sendMessage("c1", "bob", "new");
+
+            // then its seq is above the one he had
+            long seq = bob.next("msg").path("seq").asLong();
+            assertTrue(seq > 5, "seq " + seq);
+        }
+    }
+
+    @Test
     void sendIdsSurviveARestart() throws Exception {
         server.register("bob");
         JsonNode first;
