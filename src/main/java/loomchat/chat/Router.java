@@ -38,9 +38,18 @@ public final class Router {
     private final Metrics metrics;
     private final MediaCatalog media;
     private final GroupTable groups;
+    private final double sendRate;
+    private final int sendBurst;
 
-    public Router(ChatStore store, MessageIds ids, Metrics metrics, MediaCatalog media, GroupTable groups) {
+    /**
+     * @param sendRate {@code send_rate}, and {@code sendBurst} {@code send_burst}: what a group
+     *                 send is charged beyond the one token every send costs at the reader
+     */
+    public Router(ChatStore store, MessageIds ids, Metrics metrics, MediaCatalog media, GroupTable groups,
+                  double sendRate, int sendBurst) {
         this.store = store;
+        this.sendRate = sendRate;
+        this.sendBurst = sendBurst;
         this.groups = groups;
         this.ids = ids;
         this.metrics = metrics;
@@ -69,15 +78,13 @@ public final class Router {
     }
 
     /**
-     * What a send costs of the sender's {@code send_rate}: one token, and a group send one per
-     * {@link #GROUP_BYTES_PER_TOKEN} characters of body it fans out, since it becomes an item (and
-     * perhaps a row) per member. A line to a large group costs a token or two; the largest body to
-     * a thousand members costs a thousand.
+     * What a group send costs of the sender's {@code send_rate}: one token per
+     * {@link #GROUP_BYTES_PER_TOKEN} characters of body it fans out, and at least one, since it
+     * becomes an item (and perhaps a row) per member. A line to a large group costs a token or
+     * two; the largest body to a thousand members costs a thousand.
      */
-    public int cost(ClientFrame.Send send) {
-        if (send.group() == null) return 1;
-        Group group = groups.get(send.group());
-        long fannedOut = group == null ? 0 : (long) (group.members().size() - 1) * send.body().length();
+    static int groupCost(int recipients, int bodyLength) {
+        long fannedOut = (long) recipients * bodyLength;
         long tokens = (fannedOut + GROUP_BYTES_PER_TOKEN - 1) / GROUP_BYTES_PER_TOKEN;
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, tokens));
     }
@@ -158,6 +165,16 @@ public final class Router {
         if (!group.isMember(from)) throw Groups.notMember(send.id(), send.group());
         List<String> to = new ArrayList<>(group.members());
         to.remove(from);
+        // Charged here, from the members it goes to, not when the send was read: a group_add read
+        // before it, and not yet done then, may have made the group a thousand times larger. The
+        // reader charged the one token every send costs; a send refused here gets it back, so
+        // that being refused a costly message leaves the rate for a cheap one.
+        int extra = Math.min(groupCost(to.size(), send.body().length()), sendBurst) - 1;
+        if (extra > 0 && !store.allow(from, ChatStore.Budget.SEND, sendRate, sendBurst, System.nanoTime(), extra)) {
+            store.giveBack(from, ChatStore.Budget.SEND, sendBurst, 1);
+            throw new ProtocolException(ErrorCode.RATE_LIMITED, send.id(),
+                    "a message this large to this many members takes more of your send rate; try again later");
+        }
         if (!store.reserveRoom(to, ROOM_WAIT_NANOS)) {
             throw new ProtocolException(ErrorCode.OVERLOADED, send.id(), "the server is busy; try again later");
         }

@@ -98,7 +98,7 @@ public final class ChatServer implements AutoCloseable {
         GroupRecords groupRecords = new GroupRecords(db);
         int groupCount = groupRecords.load(groupTable, store);
         LOG.log(System.Logger.Level.INFO, "loaded {0} groups", String.valueOf(groupCount));
-        Router router = new Router(store, ids, metrics, media, groupTable);
+        Router router = new Router(store, ids, metrics, media, groupTable, config.sendRate(), config.sendBurst());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
                 .name("loomchat-timer").daemon().unstarted(r));
         this.services = new Services(config, codec, store, auth, router,

@@ -265,18 +265,16 @@ final class Connection implements Runnable {
     }
 
     /**
-     * Charges a send to the user's {@code send_rate}. A retry of an accepted send gets its first
-     * answer even when the rate is used up (the client cannot tell a refused retry from a message
-     * never sent), and a costly one (a large group send) is looked up first, so that its retry is
-     * not charged again; a one-token send is looked up only if refused, sparing every message the
-     * lookup.
+     * Charges a send one token of the user's {@code send_rate} (a group send pays the rest of its
+     * cost when it fans out, from the members it reaches: {@code Router}). A retry of an accepted
+     * send gets its first answer even when the rate is used up (the client cannot tell a refused
+     * retry from a message never sent); it is looked up only if refused, sparing every message
+     * the lookup.
      */
     private boolean withinRate(Send s) {
-        int cost = services.router().cost(s);
-        if (cost > 1 && services.store().knowsSend(user, s.id(), System.currentTimeMillis())) return true;
         return services.store().allow(user, ChatStore.Budget.SEND, services.config().sendRate(),
-                services.config().sendBurst(), System.nanoTime(), cost)
-                || (cost == 1 && services.store().knowsSend(user, s.id(), System.currentTimeMillis()));
+                services.config().sendBurst(), System.nanoTime())
+                || services.store().knowsSend(user, s.id(), System.currentTimeMillis());
     }
 
     /**

@@ -467,6 +467,22 @@ public final class ChatStore {
         }
     }
 
+    /** Gives back {@code tokens} taken from the user's {@code budget} for something that was then refused. */
+    public void giveBack(String user, Budget budget, int burst, int tokens) {
+        Partition p = part(user);
+        p.lock.lock();
+        try {
+            UserState st = p.users.get(user);
+            TokenBucket bucket = st == null ? null : switch (budget) {
+                case SEND -> st.sendBudget;
+                case TYPING -> st.typingBudget;
+            };
+            if (bucket != null) bucket.giveBack(tokens, burst);
+        } finally {
+            p.lock.unlock();
+        }
+    }
+
     // --------------------------------------------------------- idempotent sends
 
     /**

@@ -23,4 +23,9 @@ final class TokenBucket {
         tokens -= n;
         return true;
     }
+
+    /** Gives back {@code n} tokens taken for something that was then not done. */
+    void giveBack(int n, int burst) {
+        tokens = Math.min(burst, tokens + n);
+    }
 }

@@ -92,6 +92,29 @@ class GroupSendTest extends ServerTest {
     }
 
     @Test
+    void aGroupSendIsChargedForTheMembersItReachesEvenIfTheyWereAddedJustBefore() throws Exception {
+        // given alice may send 10 tokens' worth in a burst, and her group has one other member
+        try (TestServer limited = TestServer.start(Map.of("send_rate", 1, "send_burst", 10, "max_group_size", 16));
+             Wire alice = limited.userOnline("alice")) {
+            limited.register("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
+            String group = create(alice, "climbing", "m1");
+            String body = "x".repeat(60_000);
+
+            // when she sends, without waiting, an add of eight more and two large messages
+            alice.send("{'type':'group_add','id':'a','group':'" + group + "','users':['m2','m3','m4','m5','m6','m7','m8','m9']}");
+            alice.send(groupSend("g0", group, body));
+            alice.send(groupSend("g1", group, body));
+
+            // then each message is charged for the nine it reaches (9 tokens), not for the one
+            // member there was when it was read, so the second is refused
+            Map<String, JsonNode> replies = alice.replies("a", "g0", "g1");
+            assertEquals("ok", replies.get("a").path("type").asText());
+            assertEquals("ok", replies.get("g0").path("type").asText());
+            assertEquals("rate_limited", replies.get("g1").path("code").asText());
+        }
+    }
+
+    @Test
     void aRetryOfAnAcceptedGroupSendIsNotChargedAgain() throws Exception {
         // given alice may send 20 tokens' worth in a burst, and her 9-token group send was accepted
         try (TestServer limited = TestServer.start(Map.of("send_rate", 1, "send_burst", 20, "max_group_size", 16));

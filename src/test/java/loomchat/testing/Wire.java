@@ -101,6 +101,18 @@ public final class Wire implements AutoCloseable {
         return nextMatching(f -> id.equals(f.path("id").asText(null)), "a reply to id " + id);
     }
 
+    /** The replies to requests {@code ids}, in whatever order they come, skipping pushed frames on the way. */
+    public java.util.Map<String, JsonNode> replies(String... ids) throws IOException {
+        java.util.Map<String, JsonNode> got = new java.util.HashMap<>();
+        java.util.Set<String> wanted = java.util.Set.of(ids);
+        while (got.size() < wanted.size()) {
+            JsonNode f = nextMatching(r -> r.path("id").isTextual() && wanted.contains(r.path("id").asText()),
+                    "a reply to one of " + wanted);
+            got.put(f.path("id").asText(), f);
+        }
+        return got;
+    }
+
     public JsonNode nextMatching(Predicate<JsonNode> wanted, String what) throws IOException {
         List<JsonNode> skipped = new ArrayList<>();
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
