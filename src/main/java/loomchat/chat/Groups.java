@@ -51,14 +51,23 @@ public final class Groups {
     private final GroupRecords records;
     private final int maxSize;
     private final int maxPerUser;
+    private final double sendRate;
+    private final int sendBurst;
     private final SecureRandom random = new SecureRandom();
 
     /**
      * @param maxSize members one group may have
      * @param maxPerUser groups one user may be in
      */
-    public Groups(GroupTable table, ChatStore store, GroupRecords records, int maxSize, int maxPerUser) {
+    /**
+     * @param sendRate {@code send_rate}, and {@code sendBurst} {@code send_burst}: what a
+     *                 membership change is charged, since its event goes to every member
+     */
+    public Groups(GroupTable table, ChatStore store, GroupRecords records, int maxSize, int maxPerUser,
+                  double sendRate, int sendBurst) {
         this.table = table;
+        this.sendRate = sendRate;
+        this.sendBurst = sendBurst;
         this.store = store;
         this.records = records;
         this.maxSize = maxSize;
@@ -74,6 +83,9 @@ public final class Groups {
         if (members.size() > maxSize) throw full(req.id(), members.size());
         requireUsers(req.id(), members);
         requireRoomFor(req.id(), members);
+        List<String> invitedNames = new ArrayList<>(members);
+        invitedNames.remove(creator);
+        charge(creator, req.id(), members.size(), invitedNames);
         String id = "g-" + newId();
         Group group = new Group(id, req.name(), members, Set.of(creator));
         try {
@@ -83,9 +95,7 @@ public final class Groups {
         }
         table.put(group);
         for (String m : members) store.joinedGroup(m, id);
-        List<String> invited = new ArrayList<>(members);
-        invited.remove(creator);
-        return announce(group.members(), id, GroupEventKind.CREATED, creator, invited)
+        return announce(group.members(), id, GroupEventKind.CREATED, creator, invitedNames)
                 .thenApply(done -> new ServerFrame.GroupCreated(req.id(), id));
     }
 
@@ -171,6 +181,10 @@ public final class Groups {
             Change change = rule.apply(before);
             if (change == null) return CompletableFuture.completedFuture(new ServerFrame.Ok(requestId));
             Group after = change.after();
+            // Everyone in the group before or after: those still in, those added, those gone.
+            Set<String> told = new LinkedHashSet<>(before.members());
+            told.addAll(after.members());
+            charge(by, requestId, told.size(), change.users());
             try {
                 records.update(before, after);
             } catch (SQLException e) {
@@ -180,9 +194,6 @@ public final class Groups {
             else table.put(after);
             for (String m : after.members()) if (!before.isMember(m)) store.joinedGroup(m, groupId);
             for (String m : before.members()) if (!after.isMember(m)) store.leftGroup(m, groupId);
-            // Everyone in the group before or after: those still in, those added, those gone.
-            Set<String> told = new LinkedHashSet<>(before.members());
-            told.addAll(after.members());
             return announce(told, groupId, change.event(), by, change.users())
                     .thenApply(done -> new ServerFrame.Ok(requestId));
         } finally {
@@ -218,6 +229,24 @@ public final class Groups {
             LOG.log(System.Logger.Level.WARNING, "{0} event of {1} not stored: {2}", kind.wire(), groupId, error.toString());
             return null;
         });
+    }
+
+    /**
+     * Charges a membership change to its maker's {@code send_rate} as a group send of its event
+     * would be: per 64 KiB of names it puts in {@code told} inboxes, and at least one token. A
+     * change is an item (and perhaps a row) per member, listing up to a thousand names, and
+     * without a charge an admin could add and remove a thousand members in a loop.
+     *
+     * @throws ProtocolException {@code rate_limited}, and nothing is changed
+     */
+    private void charge(String by, String requestId, int told, List<String> named) throws ProtocolException {
+        int chars = 0;
+        for (String u : named) chars += u.length() + 3;
+        int cost = Router.groupCost(told, chars);
+        if (!store.allow(by, ChatStore.Budget.SEND, sendRate, sendBurst, System.nanoTime(), cost)) {
+            throw new ProtocolException(ErrorCode.RATE_LIMITED, requestId,
+                    "group changes take from your send rate, and it is used up; try again later");
+        }
     }
 
     /** Refuses, with {@code invalid}, to put anyone in one group more than the most they may be in. */

@@ -102,7 +102,8 @@ public final class ChatServer implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
                 .name("loomchat-timer").daemon().unstarted(r));
         this.services = new Services(config, codec, store, auth, router,
-                new Groups(groupTable, store, groupRecords, config.maxGroupSize(), config.maxGroupsPerUser()),
+                new Groups(groupTable, store, groupRecords, config.maxGroupSize(), config.maxGroupsPerUser(),
+                        config.sendRate(), config.sendBurst()),
                 new Presence(store, groupTable, codec), metrics, this);
         this.permits = new Semaphore(config.maxConnections());
         this.anonymous = new AnonymousConnections(config.anonymousPerAddress());

@@ -238,7 +238,8 @@ public final class ChatStore {
             long ofItsKind = message ? inbox.messages() : inbox.notices();
             long limit = admission == Admission.SEND ? maxInboxItems : 2L * maxInboxItems;
             long byteLimit = admission == Admission.SEND ? maxInboxBytes : 2L * maxInboxBytes;
-            if (ofItsKind >= limit || inbox.bodyBytes() + Inbox.weight(item) > byteLimit) {
+            long bytesOfItsKind = message ? inbox.bodyBytes() : inbox.noticeBytes();
+            if (ofItsKind >= limit || bytesOfItsKind + Inbox.weight(item) > byteLimit) {
                 throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
                         "the inbox of " + owner + " is full; try again later");
             }

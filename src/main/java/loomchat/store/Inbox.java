@@ -25,8 +25,10 @@ final class Inbox {
     private int pushedCount;
     /** Entries not yet handed to the writer that are not receipts: what a receipt may be sent ahead of. */
     private int unpushedNonReceipts;
-    /** The bodies' size, counted by {@link #weight}: what {@code max_inbox_bytes} bounds. */
+    /** The messages' bodies' size, counted by {@link #weight}: what {@code max_inbox_bytes} bounds. */
     private long bodyBytes;
+    /** The group events' size, counted by {@link #weight}: bounded apart, at twice {@code max_inbox_bytes}. */
+    private long noticeBytes;
     /** Entries that are messages, as opposed to receipts and group events: counted apart against the cap. */
     private int messages;
     /** Entries that are receipts or group events. */
@@ -54,6 +56,10 @@ final class Inbox {
         return bodyBytes;
     }
 
+    long noticeBytes() {
+        return noticeBytes;
+    }
+
     int messages() {
         return messages;
     }
@@ -63,12 +69,21 @@ final class Inbox {
     }
 
     /**
-     * What an item's body weighs against {@code max_inbox_bytes}: its characters (a byte each in
-     * a Latin-1 string, two otherwise). Receipts and group events have no body and count only
-     * against {@code max_inbox_items}.
+     * What an item weighs against the inbox's byte caps: a message its body's characters (a byte
+     * each in a Latin-1 string, two otherwise), a group event the names it lists (up to a
+     * thousand of them), a receipt nothing (it is small and fixed, and counts only against
+     * {@code max_inbox_items}).
      */
     static long weight(ServerFrame.InboxItem item) {
-        return item instanceof ServerFrame.Msg m && m.body() != null ? m.body().length() : 0;
+        return switch (item) {
+            case ServerFrame.Msg m -> m.body() != null ? m.body().length() : 0;
+            case ServerFrame.GroupEvent g -> {
+                long n = 0;
+                for (String u : g.users()) n += u.length() + 3; // quotes and a comma on the wire
+                yield n;
+            }
+            default -> 0;
+        };
     }
 
     /** Items that will be delivered: all but those whose write failed. */
@@ -114,9 +129,13 @@ final class Inbox {
 
     /** Adds ({@code sign} 1) or takes away (-1) an entry's weight in the counts the caps check. */
     private void count(InboxEntry e, int sign) {
-        bodyBytes += sign * weight(e.item());
-        if (e.item() instanceof ServerFrame.Msg) messages += sign;
-        else notices += sign;
+        if (e.item() instanceof ServerFrame.Msg) {
+            messages += sign;
+            bodyBytes += sign * weight(e.item());
+        } else {
+            notices += sign;
+            noticeBytes += sign * weight(e.item());
+        }
         if (bySender != null && !e.countedOut) countSender(e.item(), sign);
     }
 

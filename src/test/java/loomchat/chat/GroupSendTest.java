@@ -72,9 +72,9 @@ class GroupSendTest extends ServerTest {
 
     @Test
     void aGroupSendIsChargedForTheBodyItFansOut() throws Exception {
-        // given alice may send 10 tokens' worth in a burst (one more a second), and has a group of
-        // nine others
-        try (TestServer limited = TestServer.start(Map.of("send_rate", 1, "send_burst", 10, "max_group_size", 16));
+        // given alice may send 11 tokens' worth in a burst (one more a second), and has a group of
+        // nine others, whose making took one
+        try (TestServer limited = TestServer.start(Map.of("send_rate", 1, "send_burst", 11, "max_group_size", 16));
              Wire alice = limited.userOnline("alice")) {
             String group = groupOfNine(limited, alice);
             String body = "x".repeat(60_000); // 540,000 characters fanned out: 9 tokens a send
@@ -93,8 +93,9 @@ class GroupSendTest extends ServerTest {
 
     @Test
     void aGroupSendIsChargedForTheMembersItReachesEvenIfTheyWereAddedJustBefore() throws Exception {
-        // given alice may send 10 tokens' worth in a burst, and her group has one other member
-        try (TestServer limited = TestServer.start(Map.of("send_rate", 1, "send_burst", 10, "max_group_size", 16));
+        // given alice may send 12 tokens' worth in a burst, and her group has one other member
+        // (its making took one, and the add below takes one)
+        try (TestServer limited = TestServer.start(Map.of("send_rate", 1, "send_burst", 12, "max_group_size", 16));
              Wire alice = limited.userOnline("alice")) {
             limited.register("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9");
             String group = create(alice, "climbing", "m1");

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import loomchat.testing.ServerTest;
+import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
 
@@ -149,6 +150,27 @@ class GroupsTest extends ServerTest {
             JsonNode ok = alice.request("{'type':'group_add','id':'2','group':'" + group + "','users':['bob']}", "2");
             assertEquals("ok", ok.path("type").asText(), ok::toString);
             assertEquals(List.of("alice", "bob"), members(alice, group));
+        }
+    }
+
+    @Test
+    void membershipChangesTakeFromTheSendRate() throws Exception {
+        // given alice may make 3 sends' worth in a burst, and no more for a while
+        try (TestServer limited = TestServer.start(Map.of("send_rate", 1, "send_burst", 3));
+             Wire alice = limited.userOnline("alice")) {
+            limited.register("bob", "carol");
+            // when she creates a group, adds carol and removes her again (a token each)
+            String group = create(alice, "crag", "bob");
+            assertEquals("ok", alice.request("{'type':'group_add','id':'a1','group':'" + group + "','users':['carol']}", "a1")
+                    .path("type").asText());
+            assertEquals("ok", alice.request("{'type':'group_remove','id':'r1','group':'" + group + "','users':['carol']}", "r1")
+                    .path("type").asText());
+
+            // then adding her once more is refused for the rate, and changes nothing
+            JsonNode again = alice.request("{'type':'group_add','id':'a2','group':'" + group + "','users':['carol']}", "a2");
+            assertEquals("rate_limited", again.path("code").asText(), again::toString);
+            JsonNode info = alice.request("{'type':'group_info','id':'i','group':'" + group + "'}", "i");
+            assertEquals(List.of("alice", "bob"), names(info.path("members")));
         }
     }
 

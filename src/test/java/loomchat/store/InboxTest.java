@@ -68,6 +68,19 @@ class InboxTest {
         assertEquals(List.of(0, 0L, 0L), List.of(inbox.messages(), inbox.bodyBytes(), inbox.heldFrom("alice")[0]));
     }
 
+    @Test
+    void groupEventsWeighTheNamesTheyListApartFromMessageBodies() {
+        // given a message of 2 characters and an event naming two users
+        Inbox inbox = inboxWith(msg(1), new ServerFrame.GroupEvent(2, "g-1", ServerFrame.GroupEventKind.ADDED,
+                "alice", List.of("bob", "carol")));
+        // then the body counts as message bytes, and the names (with their quotes and commas) apart
+        assertEquals(2L, inbox.bodyBytes());
+        assertEquals(3L + 3 + 5 + 3, inbox.noticeBytes());
+        // and acking takes both away
+        inbox.ackUpTo(2);
+        assertEquals(List.of(0L, 0L), List.of(inbox.bodyBytes(), inbox.noticeBytes()));
+    }
+
     private static Inbox inboxWith(ServerFrame.InboxItem... items) {
         Inbox inbox = new Inbox();
         for (ServerFrame.InboxItem item : items) inbox.append(new InboxEntry(item, false));
