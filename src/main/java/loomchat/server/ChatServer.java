@@ -64,6 +64,9 @@ public final class ChatServer implements AutoCloseable {
     private final Services services;
     private final Semaphore permits;
     private final AnonymousConnections anonymous;
+    /** Refusals being written now: past this many a refused socket is closed without a word. */
+    private final Semaphore refusing = new Semaphore(MAX_REFUSING);
+    private static final int MAX_REFUSING = 256;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -205,16 +208,36 @@ public final class ChatServer implements AutoCloseable {
         }
     }
 
-    /** Answers a socket that gets no connection with one error frame and closes it, on a thread of its own. */
+    /**
+     * Answers a socket that gets no connection with one error frame and closes it, on a thread of
+     * its own, within 2 s. Refused sockets hold no permit, so they are bounded here instead: at
+     * most {@value #MAX_REFUSING} answered at once, the rest closed at once; and with TLS the
+     * answer needs a handshake, which a client could stretch a byte at a time without the
+     * deadline.
+     */
     private void refuse(Socket socket, ErrorCode code, String message) {
         metrics.connectionsRefused.increment();
+        if (!refusing.tryAcquire()) {
+            closeQuietly(socket);
+            return;
+        }
+        java.util.concurrent.ScheduledFuture<?> deadline;
+        try {
+            deadline = timer.schedule(() -> closeQuietly(socket), 2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            refusing.release();
+            closeQuietly(socket);
+            return;
+        }
         Thread.ofVirtual().name("refuse").start(() -> {
             try (Socket s = socket; OutputStream out = s.getOutputStream()) {
-                s.setSoTimeout(1000);
                 out.write(services.codec().encode(new ServerFrame.Error(null, code, message)));
                 out.flush();
             } catch (IOException ignored) {
-                // they left already
+                // they left already, or took too long
+            } finally {
+                deadline.cancel(false);
+                refusing.release();
             }
         });
     }
