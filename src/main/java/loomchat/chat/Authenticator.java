@@ -88,26 +88,34 @@ public final class Authenticator {
      */
     public void register(String requestId, String user, String password, String address) throws ProtocolException {
         long now = System.currentTimeMillis();
-        if (registrations.reached(address, now)) {
-            throw new ProtocolException(ErrorCode.RATE_LIMITED, requestId,
-                    "too many registrations from this address; wait and try again");
-        }
+        if (registrations.reached(address, now)) throw registrationsLimited(requestId);
         // A taken name costs no hash (the answer says it is taken anyway), so it is not counted;
         // the insert below still decides a race between two registrations of one name.
         if (store.exists(user)) {
             throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
         }
-        byte[] salt = hasher.newSalt();
-        byte[] hash = hash(requestId, password, salt, hasher.iterations());
-        registrations.count(address, now); // after the hash: one refused as overloaded cost nothing
+        // Checked and counted in one step, before the hash, so that many registrations sent at
+        // once cannot all pass the check while their hashes wait; taken back if it made no account.
+        if (!registrations.admit(address, now)) throw registrationsLimited(requestId);
+        boolean created = false;
         try {
+            byte[] salt = hasher.newSalt();
+            byte[] hash = hash(requestId, password, salt, hasher.iterations());
             if (!accounts.insertUser(user, salt, hash, hasher.iterations(), System.currentTimeMillis())) {
                 throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
             }
+            created = true;
         } catch (SQLException e) {
             throw internal(requestId, e);
+        } finally {
+            if (!created) registrations.uncount(address);
         }
         store.addUser(user, 0, 0);
+    }
+
+    private static ProtocolException registrationsLimited(String requestId) {
+        return new ProtocolException(ErrorCode.RATE_LIMITED, requestId,
+                "too many registrations from this address; wait and try again");
     }
 
     /**
@@ -118,20 +126,25 @@ public final class Authenticator {
     public LoggedIn loginWithPassword(String requestId, String user, String password, String address)
             throws ProtocolException {
         long now = System.currentTimeMillis();
-        if (throttle.blocked(user, address, now)) throw rateLimited(requestId);
+        if (!throttle.attempt(user, address, now)) throw rateLimited(requestId);
         Accounts.Credentials cred;
+        boolean matches;
         try {
             cred = accounts.credentials(user);
+            // An unknown user is checked against a decoy at the same cost, so timing does not tell
+            // that the account does not exist.
+            Accounts.Credentials against = cred != null ? cred
+                    : new Accounts.Credentials(decoySalt, decoyHash, hasher.iterations());
+            matches = PasswordHasher.same(against.hash(), hash(requestId, password, against.salt(), against.iterations()));
         } catch (SQLException e) {
+            throttle.unchecked(user);
             throw internal(requestId, e);
+        } catch (ProtocolException e) {
+            throttle.unchecked(user); // the hash was refused: nothing was checked
+            throw e;
         }
-        // An unknown user is checked against a decoy at the same cost, so timing does not tell
-        // that the account does not exist.
-        Accounts.Credentials against = cred != null ? cred : new Accounts.Credentials(decoySalt, decoyHash, hasher.iterations());
-        boolean matches = PasswordHasher.same(against.hash(),
-                hash(requestId, password, against.salt(), against.iterations()));
         if (cred == null || !matches) {
-            throttle.failed(user, address, now);
+            throttle.failed(address, now); // the name was counted already
             throw badCredentials(requestId);
         }
         throttle.succeeded(user);

@@ -22,29 +22,43 @@ public final class LoginThrottle {
         this.byAddress = new WindowCounter(perAddress, windowMillis);
     }
 
-    /** True if this user name or this address has failed too often lately. */
-    public boolean blocked(String user, String address, long now) {
-        return byUser.reached(user, now) || byAddress.reached(address, now);
-    }
-
     /** True if this address has failed too often lately (for token logins, whatever the name). */
     public boolean blocked(String address, long now) {
         return byAddress.reached(address, now);
     }
 
-    /** A failed password login: counts for the name and for the address. */
-    public void failed(String user, String address, long now) {
-        byUser.count(user, now);
-        byAddress.count(address, now);
-    }
-
-    /** A failed token login: counts for the address only. */
+    /**
+     * A failed login counts for the address: a token login's, and a password login's once its
+     * hash has said so (its name was counted by {@link #attempt}).
+     */
     public void failed(String address, long now) {
         byAddress.count(address, now);
     }
 
-    /** A successful login clears the user's count (not the address's: one good password proves little there). */
+    /**
+     * A password login is about to be checked: false if this name or this address has failed too
+     * often lately. Otherwise it counts as failed for the name until it {@linkplain #succeeded
+     * succeeds}: counted before the hash, and with the check in one step, so that many guesses
+     * at one name sent at once, each waiting seconds for its hash, cannot all pass the check
+     * before any of them is counted. The address counts a failure when it is known (after the
+     * hash), since one address may rightly have many logins in flight (a carrier's NAT, a load
+     * generator); guesses in flight there are bounded by the hash queue.
+     */
+    public boolean attempt(String user, String address, long now) {
+        if (byAddress.reached(address, now)) return false;
+        return byUser.admit(user, now);
+    }
+
+    /**
+     * A password login that was {@linkplain #attempt counted} succeeded: the user's count is
+     * cleared (not the address's: one good password proves little there).
+     */
     public void succeeded(String user) {
         byUser.clear(user);
+    }
+
+    /** A password login that was {@linkplain #attempt counted} was never checked (the server was too busy to hash it). */
+    public void unchecked(String user) {
+        byUser.uncount(user);
     }
 }

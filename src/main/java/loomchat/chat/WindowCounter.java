@@ -41,15 +41,47 @@ final class WindowCounter {
 
     /** Counts one event for {@code key}. */
     void count(String key, long now) {
-        if (windows.size() >= MAX_TRACKED && !windows.containsKey(key)) {
-            long due = nextSweep.get();
-            if (now >= due && nextSweep.compareAndSet(due, now + 1000)) sweep(now);
-            if (windows.size() >= MAX_TRACKED) return;
-        }
+        if (!roomFor(key, now)) return;
         // compute() keeps the window replacement atomic; the function is pure and quick.
-        Window w = windows.compute(key, (k, old) ->
-                old == null || now - old.start() >= windowMillis ? new Window(now, new AtomicInteger()) : old);
+        Window w = windows.compute(key, (k, old) -> current(old, now));
         w.events().incrementAndGet();
+    }
+
+    /**
+     * Counts one event for {@code key} if it has not reached its limit, in one step, so that many
+     * callers at once cannot all pass a check made before any of them counts; false (and nothing
+     * counted) if it has.
+     */
+    boolean admit(String key, long now) {
+        if (!roomFor(key, now)) return true; // untracked, as the class comment says
+        boolean[] admitted = {false};
+        windows.compute(key, (k, old) -> {
+            Window w = current(old, now);
+            if (w.events().get() < limit) {
+                w.events().incrementAndGet();
+                admitted[0] = true;
+            }
+            return w;
+        });
+        return admitted[0];
+    }
+
+    private Window current(Window old, long now) {
+        return old == null || now - old.start() >= windowMillis ? new Window(now, new AtomicInteger()) : old;
+    }
+
+    /** Whether the map may hold {@code key}: it is there, or there is room (after a sweep, at most once a second). */
+    private boolean roomFor(String key, long now) {
+        if (windows.size() < MAX_TRACKED || windows.containsKey(key)) return true;
+        long due = nextSweep.get();
+        if (now >= due && nextSweep.compareAndSet(due, now + 1000)) sweep(now);
+        return windows.size() < MAX_TRACKED;
+    }
+
+    /** Takes back one event counted for {@code key} (never below zero): it turned out not to count. */
+    void uncount(String key) {
+        Window w = windows.get(key);
+        if (w != null) w.events().updateAndGet(n -> Math.max(0, n - 1));
     }
 
     /** Forgets {@code key}'s count. */

@@ -148,6 +148,29 @@ class AbuseTest {
     }
 
     @Test
+    void guessesAtOneNameSentAllAtOnceAreCountedBeforeTheirHashes() throws Exception {
+        // given hashing slow enough for guesses to queue for it, and 3 failures allowed per name
+        try (TestServer server = TestServer.start(Map.of("login_failures_per_user", 3,
+                "password_iterations", 200_000, "hash_concurrency", 1))) {
+            server.register("alice");
+            // when twelve connections guess at once
+            List<Wire> guessers = new ArrayList<>();
+            for (int i = 0; i < 12; i++) guessers.add(server.connect());
+            for (Wire g : guessers) g.send("{'type':'login','id':'x','user':'alice','password':'wrong password'}");
+
+            // then only three are checked; the others are refused unhashed
+            int checked = 0;
+            for (Wire g : guessers) {
+                String code = g.reply("x").path("code").asText();
+                if (code.equals("bad_credentials")) checked++;
+                else assertEquals("rate_limited", code);
+                g.close();
+            }
+            assertEquals(3, checked);
+        }
+    }
+
+    @Test
     void failedPasswordLoginsForAUserDoNotBlockThatUsersTokenLogin() throws Exception {
         try (TestServer server = TestServer.start(Map.of("login_failures_per_user", 3));
              Wire phone = server.connect(); Wire guesser = server.connect()) {
@@ -216,6 +239,28 @@ class AbuseTest {
                         "{'type':'login','id':'l','user':'carol','password':'" + Wire.PASSWORD + "'}", "l")
                         .path("code").asText());
             }
+        }
+    }
+
+    @Test
+    void registrationsSentAllAtOnceAreCountedBeforeTheirHashes() throws Exception {
+        // given an address may make two accounts, and hashing slow enough for them to queue
+        try (TestServer server = TestServer.start(Map.of("registrations_per_address", 2,
+                "password_iterations", 200_000, "hash_concurrency", 1))) {
+            // when six connections register six names at once
+            List<Wire> clients = new ArrayList<>();
+            for (int i = 0; i < 6; i++) clients.add(server.connect());
+            for (int i = 0; i < 6; i++) clients.get(i).send(register("r", "user" + i));
+
+            // then two accounts are made, and four refused unhashed
+            int made = 0;
+            for (Wire c : clients) {
+                JsonNode r = c.reply("r");
+                if (r.path("type").asText().equals("ok")) made++;
+                else assertEquals("rate_limited", r.path("code").asText(), r::toString);
+                c.close();
+            }
+            assertEquals(2, made);
         }
     }
 
