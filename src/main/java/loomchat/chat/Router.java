@@ -224,6 +224,12 @@ public final class Router {
         if (parsed == null || !readableBy(parsed, reader)) {
             throw new ProtocolException(ErrorCode.INVALID, null, "'read' names a message that was not sent to you");
         }
+        // Each read is an item for the sender, and may be repeated: a budget of its own, as large
+        // as the sending one, so that reading a backlog never costs the reader their sends.
+        if (!store.allow(reader, ChatStore.Budget.READ, sendRate, sendBurst, System.nanoTime())) {
+            throw new ProtocolException(ErrorCode.RATE_LIMITED, null,
+                    "reading faster than send_rate allows; the receipt for " + msgId + " was not sent");
+        }
         receipt(parsed.from(), msgId, ReceiptStatus.READ, reader);
     }
 

@@ -439,7 +439,13 @@ public final class ChatStore {
          * Typing notices. A notice to a group goes to every online member, so without a budget
          * one client could keep the server encoding for thousands.
          */
-        TYPING
+        TYPING,
+        /**
+         * Read receipts ({@code send_rate}, {@code send_burst}, apart from sends). Each is an
+         * item in the sender's inbox (a row, if the sender is offline), and a {@code read} may be
+         * repeated.
+         */
+        READ
     }
 
     /**
@@ -461,6 +467,7 @@ public final class ChatStore {
                 case SEND -> st.sendBudget != null ? st.sendBudget : (st.sendBudget = new TokenBucket(burst, nowNanos));
                 case TYPING -> st.typingBudget != null ? st.typingBudget
                         : (st.typingBudget = new TokenBucket(burst, nowNanos));
+                case READ -> st.readBudget != null ? st.readBudget : (st.readBudget = new TokenBucket(burst, nowNanos));
             };
             return bucket.take(rate, burst, nowNanos, cost);
         } finally {
@@ -477,6 +484,7 @@ public final class ChatStore {
             TokenBucket bucket = st == null ? null : switch (budget) {
                 case SEND -> st.sendBudget;
                 case TYPING -> st.typingBudget;
+                case READ -> st.readBudget;
             };
             if (bucket != null) bucket.giveBack(tokens, burst);
         } finally {

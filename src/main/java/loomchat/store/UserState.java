@@ -19,6 +19,8 @@ final class UserState {
     TokenBucket sendBudget;
     /** Made on the first typing notice. */
     TokenBucket typingBudget;
+    /** Made on the first read receipt. */
+    TokenBucket readBudget;
 
     UserState(String name) {
         this.name = name;

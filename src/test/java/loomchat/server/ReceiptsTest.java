@@ -1,7 +1,9 @@
 package loomchat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
 import loomchat.testing.ServerTest;
+import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
 
@@ -82,6 +84,25 @@ class ReceiptsTest extends ServerTest {
             assertEquals("bob", receipt.path("by").asText());
             // no reply to bob on success
             assertEquals("pong", bob.request("{'type':'ping','id':'p'}", "p").path("type").asText());
+        }
+    }
+
+    @Test
+    void readsPastTheSendRateAreRefusedWithRateLimitedAndMakeNoReceipt() throws Exception {
+        // given bob may send 2 read receipts in a burst (and one more a second)
+        try (TestServer limited = TestServer.start(Map.of("send_rate", 1, "send_burst", 2));
+             Wire bob = limited.userOnline("bob"); Wire alice = limited.userOnline("alice")) {
+            String msg = alice.sendMessage("c1", "bob", "did you read this?").path("msg").asText();
+            bob.next("msg");
+
+            // when he marks it read three times at once
+            for (int i = 0; i < 3; i++) bob.send("{'type':'read','msg':'" + msg + "'}");
+
+            // then the third is refused, and alice gets two read receipts
+            JsonNode error = bob.next("error");
+            assertEquals("rate_limited", error.path("code").asText(), error::toString);
+            assertEquals(2, alice.next("receipt", 2).size());
+            alice.expectSilence(java.time.Duration.ofMillis(200));
         }
     }
 
