@@ -19,6 +19,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import loomchat.db.Database;
 import loomchat.metrics.Metrics;
@@ -48,8 +49,8 @@ public final class MediaLibrary implements MediaCatalog {
     private static final Pattern ID = Pattern.compile("^[A-Za-z0-9_-]{22}$");
     private static final String TEMP_SUFFIX = ".part";
     private static final int SWEEP_BATCH = 500;
-    /** How often, in bytes of one upload, the disk's usable space is read again. */
-    private static final long DISK_READING_BYTES = 1 << 20;
+    /** Disk an upload of unannounced length reserves at a time; the disk's usable space is read at each. */
+    private static final long DISK_CHUNK_BYTES = 1 << 20;
 
     /** One stored upload, as its row describes it. */
     public record Entry(String id, String owner, String mime, long size, String sha256, long created) {
@@ -102,6 +103,13 @@ public final class MediaLibrary implements MediaCatalog {
     private final SecureRandom random = new SecureRandom();
     /** Bytes of uploads still streaming, per owner (at most one entry per open upload). */
     private final ConcurrentHashMap<String, Long> streaming = new ConcurrentHashMap<>();
+    /**
+     * Disk promised to uploads in flight and not yet written, all owners together. The usable
+     * space read from the disk includes what they have written, not what they will write: each
+     * reservation is checked against both, so that a thousand uploads at once cannot all pass a
+     * check that each would pass alone.
+     */
+    private final AtomicLong reservedDisk = new AtomicLong();
 
     /**
      * @param quotaBytes what one user may have stored at once (uploads younger than {@code ttl})
@@ -155,8 +163,6 @@ public final class MediaLibrary implements MediaCatalog {
             throws IOException, SQLException, TooLargeException, OverQuotaException, DiskFullException {
         if (declaredLength > maxBytes) throw new TooLargeException(maxBytes);
         long announced = Math.max(0, declaredLength);
-        long usable = Files.getFileStore(dir).getUsableSpace();
-        if (usable - announced < minFreeBytes) throw new DiskFullException(usable, minFreeBytes);
         // The owner's uploads still streaming count too, so that many at once are held to the
         // quota together; and it is checked again at the end, against what has finished since.
         // (Between a finished upload's row and its leaving the count, it counts twice: on the
@@ -164,13 +170,14 @@ public final class MediaLibrary implements MediaCatalog {
         long since = System.currentTimeMillis() - ttlMillis;
         long stored = index.bytesOwnedSince(owner, since);
         requireQuota(stored + streaming.getOrDefault(owner, 0L), announced);
-        Path temp = Files.createTempFile(dir, "upload-", TEMP_SUFFIX);
+        long held = reserveDisk(declaredLength >= 0 ? announced : DISK_CHUNK_BYTES); // reserved, not yet written
+        Path temp = null;
         boolean moved = false;
         long counted = 0; // this upload's bytes in the streaming counts
         try {
+            temp = Files.createTempFile(dir, "upload-", TEMP_SUFFIX);
             MessageDigest sha = sha256();
             long size = 0;
-            long sinceReading = 0; // bytes written since the usable space was read
             byte[] buffer = new byte[BUFFER_BYTES];
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 for (int n; (n = body.read(buffer)) >= 0; ) {
@@ -179,14 +186,9 @@ public final class MediaLibrary implements MediaCatalog {
                     long mine = streaming.merge(owner, (long) n, Long::sum); // this upload's and others'
                     counted += n;
                     requireQuota(stored + mine - size, size);
-                    sinceReading += n;
-                    if (sinceReading >= DISK_READING_BYTES) { // read again: other uploads write too
-                        usable = Files.getFileStore(dir).getUsableSpace();
-                        sinceReading = 0;
-                    }
-                    if (usable - sinceReading < minFreeBytes) {
-                        throw new DiskFullException(usable - sinceReading, minFreeBytes);
-                    }
+                    if (n > held) held += reserveDisk(Math.max(DISK_CHUNK_BYTES, n - held));
+                    held -= n;
+                    reservedDisk.addAndGet(-n); // written now: the next reading of the disk includes it
                     sha.update(buffer, 0, n);
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                     while (chunk.hasRemaining()) out.write(chunk);
@@ -210,12 +212,30 @@ public final class MediaLibrary implements MediaCatalog {
             metrics.mediaBytesStored.add(size);
             return entry;
         } finally {
-            if (!moved) Files.deleteIfExists(temp);
+            reservedDisk.addAndGet(-held);
+            if (!moved && temp != null) Files.deleteIfExists(temp);
             if (counted > 0) {
                 long mine = counted;
                 streaming.compute(owner, (k, v) -> v == null || v <= mine ? null : v - mine);
             }
         }
+    }
+
+    /**
+     * Reserves {@code bytes} of disk for an upload, or refuses with {@link DiskFullException} if
+     * the disk's usable space, less what other uploads have reserved and not yet written, would
+     * fall below {@code media_min_free_bytes}.
+     *
+     * @return {@code bytes}
+     */
+    private long reserveDisk(long bytes) throws IOException, DiskFullException {
+        long usable = Files.getFileStore(dir).getUsableSpace();
+        long promised = reservedDisk.addAndGet(bytes);
+        if (usable - promised < minFreeBytes) {
+            reservedDisk.addAndGet(-bytes);
+            throw new DiskFullException(usable, minFreeBytes);
+        }
+        return bytes;
     }
 
     /** Refuses {@code adding} more bytes for an owner who has {@code used} (stored and streaming). */

@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import loomchat.testing.Await;
 import loomchat.testing.TestServer;
@@ -115,6 +116,38 @@ class MediaQuotaTest {
             assertEquals(507, r.statusCode(), r.body());
             assertEquals("insufficient_storage", MediaRequests.json(r).path("error").asText());
             assertEquals(0, storedFiles(server));
+        }
+    }
+
+    @Test
+    void uploadsAtOnceAreHeldToTheDiskFloorTogether() throws Exception {
+        // given a floor 8 MiB below the disk's free space now
+        long usable = Files.getFileStore(Path.of(System.getProperty("java.io.tmpdir"))).getUsableSpace();
+        try (TestServer server = TestServer.start(Map.of("media_min_free_bytes", usable - (8L << 20)));
+             Socket first = new Socket("127.0.0.1", server.httpPort())) {
+            MediaRequests http = new MediaRequests(server.httpPort());
+            String alice = token(server, "alice");
+            String bob = token(server, "bob");
+            // and alice's chunked upload under way, which holds a mebibyte of disk at a time
+            OutputStream out = first.getOutputStream();
+            out.write(("POST /media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + alice
+                    + "\r\nContent-Type: video/mp4\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n")
+                    .getBytes(StandardCharsets.US_ASCII)); // 0x258 = 600
+            out.write(new byte[600]);
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            waitForPartialUpload(server, 600);
+
+            // when bob uploads 7.5 MiB alongside: within the floor alone, not with hers
+            HttpResponse<String> second = http.upload(bob, "video/mp4", new byte[15 << 19]);
+
+            // then his is refused, and hers, finished, is kept
+            assertEquals(507, second.statusCode(), second.body());
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String status = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            assertEquals("HTTP/1.1 201 Created", status);
         }
     }
 
