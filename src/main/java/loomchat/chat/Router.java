@@ -196,6 +196,9 @@ public final class Router {
         if (stored.isEmpty() && refused != null) {
             throw new ProtocolException(refused.code(), send.id(), refused.getMessage());
         }
+        // A group of one (the sender): nothing was stored, so nothing is written, not even the key,
+        // which would be a row a message with no room taken in the commit queue.
+        if (stored.isEmpty()) return CompletableFuture.completedFuture(null);
         // The idempotency key is written once, on its own, after every member's item is safe: on
         // one of the items, it could reach disk while another member's write failed, and a retry
         // after a restart would then be answered ok for a message that member lacks.

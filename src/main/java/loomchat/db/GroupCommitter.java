@@ -117,10 +117,13 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
      * leave items that are already in an inbox unpushable, and there is at most one for every
      * {@link ChatStore#RESERVE_BLOCK} / 2 items, which do take room. Nor does a group message's
      * send key: refusing it would fail a message every member already has, and there is one for
-     * a group message's many items, which took their room before.
+     * a group message's many items, which took their room before. Nor does a delete of acked
+     * rows: refused, the rows would come back after a restart (receipts and group events twice),
+     * and there is at most one for each ack that covers a written row, whose write took room.
      */
     private static boolean takesRoom(Commit op) {
-        return !(op instanceof Commit.ReserveSeq || op instanceof Commit.SaveSendKey);
+        return !(op instanceof Commit.ReserveSeq || op instanceof Commit.SaveSendKey
+                || op instanceof Commit.DeleteItems);
     }
 
     @Override
@@ -246,6 +249,12 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     long chars = 0;
                     for (Queue<Queued> q : queues) chars = takeDue(q, now, batch, chars);
                     failure = commit(batch);
+                    // A failed delete is tried again after the back-off, behind what is queued now
+                    // (it covers every row up to its seq, so its place does not matter); not when
+                    // closing, which must end. Left undone, the rows come back after a restart.
+                    if (failure != null && !closing) {
+                        for (Commit op : batch) if (op instanceof Commit.DeleteItems) add(op);
+                    }
                     int used = 0;
                     for (Commit op : batch) if (takesRoom(op)) used++;
                     room.release(used);
@@ -460,8 +469,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     }
                     case Commit.SaveSendKey k -> k.done().completeExceptionally(e);
                     default -> {
-                        // deletes and last-seen updates are retried by nothing: at worst an item is
-                        // delivered again after a restart, or last_seen is a little old
+                        // deletes are queued again by the lane; last-seen updates are retried by
+                        // nothing: at worst last_seen is a little old
                     }
                 }
             }

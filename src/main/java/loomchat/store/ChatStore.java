@@ -361,7 +361,7 @@ public final class ChatStore {
             dropped = st.inbox.ackUpTo(limit);
             boolean delete = false;
             for (InboxEntry e : dropped) delete |= e.ackNeedsDelete();
-            // If the queue is full the rows stay and are delivered again after a restart: at-least-once.
+            // Never refused for room (see GroupCommitter.takesRoom), and retried if its batch fails.
             if (delete) commits.offer(p.index, new Commit.DeleteItems(user, limit));
         } finally {
             p.lock.unlock();

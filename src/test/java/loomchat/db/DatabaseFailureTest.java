@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.Map;
+import loomchat.testing.Await;
 import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.AfterEach;
@@ -157,6 +158,42 @@ class DatabaseFailureTest extends ServerTest {
                 assertEquals(delivered, receipt.path("msg").asText());
                 alice.expectSilence(java.time.Duration.ofMillis(300));
             }
+        }
+    }
+
+    @Test
+    void anAckWhoseDeleteFailedInAnOutageIsDeletedOnceTheDatabaseIsBack() throws Exception {
+        try (Wire bob = server.userOnline("bob"); Wire alice = server.userOnline("alice")) {
+            // given bob's item was written (he did not ack it within ack_grace)
+            alice.sendMessage("m1", "bob", "hi");
+            long seq = bob.next("msg").path("seq").asLong();
+            Await.until(() -> storedItems() == 1, "the item to be written");
+
+            // when he acks it while the table is gone, and the database comes back
+            execute("ALTER TABLE inbox RENAME TO inbox_gone");
+            bob.ack(seq);
+            bob.request("{'type':'ping','id':'sync'}", "sync");
+            Await.until(() -> server.server().metrics().commitFailures.sum() > 0, "the delete to fail");
+            execute("ALTER TABLE inbox_gone RENAME TO inbox");
+
+            // then the row is deleted after all, and does not come back after a restart
+            Await.until(() -> storedItems() == 0, "the delete to be tried again");
+        }
+        sabotage.close();
+        server.restart();
+        sabotage = DriverManager.getConnection(server.server().config().jdbcUrl(), "sa", "");
+        try (Wire bob = server.connect()) {
+            assertEquals(0, bob.login("bob").path("pending").asInt());
+        }
+    }
+
+    private long storedItems() {
+        try (Statement s = sabotage.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SELECT COUNT(*) FROM inbox")) {
+            r.next();
+            return r.getLong(1);
+        } catch (java.sql.SQLException e) {
+            return -1; // the table is away
         }
     }
 
