@@ -58,8 +58,6 @@ public final class Groups {
     /**
      * @param maxSize members one group may have
      * @param maxPerUser groups one user may be in
-     */
-    /**
      * @param sendRate {@code send_rate}, and {@code sendBurst} {@code send_burst}: what a
      *                 membership change is charged, since its event goes to every member
      */

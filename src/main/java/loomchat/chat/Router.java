@@ -167,8 +167,9 @@ public final class Router {
         to.remove(from);
         // Charged here, from the members it goes to, not when the send was read: a group_add read
         // before it, and not yet done then, may have made the group a thousand times larger. The
-        // reader charged the one token every send costs; a send refused here gets it back, so
-        // that being refused a costly message leaves the rate for a cheap one.
+        // reader charged the one token every send costs; a send refused for the rate here gets it
+        // back, so that being refused a costly message leaves the rate for a cheap one. (One
+        // refused later, for want of room, keeps what it was charged: it cost the server a wait.)
         int extra = Math.min(groupCost(to.size(), send.body().length()), sendBurst) - 1;
         if (extra > 0 && !store.allow(from, ChatStore.Budget.SEND, sendRate, sendBurst, System.nanoTime(), extra)) {
             store.giveBack(from, ChatStore.Budget.SEND, sendBurst, 1);

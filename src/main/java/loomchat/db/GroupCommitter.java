@@ -72,8 +72,12 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     private final Lane[] lanes;
     private volatile ChatStore store; // set once before the first operation; read by lane threads
     private volatile boolean closing;
-    /** Lanes between taking a batch and answering it: while any is, a send key may still come (see {@link #drained}). */
-    private final java.util.concurrent.atomic.AtomicInteger committing = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Operations queued and not yet answered or dropped, over all lanes: while any is, a send key
+     * may still come of it (see {@link Lane#drained}). A batch is taken off only after its
+     * answers, which queue the keys, have run.
+     */
+    private final java.util.concurrent.atomic.AtomicLong unanswered = new java.util.concurrent.atomic.AtomicLong();
 
     public GroupCommitter(Database db, FrameCodec codec, Metrics metrics, int laneCount, Duration delay,
                           Duration ackGrace, int maxBatch, long maxBatchChars, int queueCapacity) {
@@ -206,6 +210,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
 
         /** Queues an operation whose room is already taken. */
         void add(Commit op) {
+            unanswered.incrementAndGet(); // before it is visible in a queue: see drained()
             long now = System.nanoTime();
             if (op instanceof Commit.WriteItem w && w.entry().held()) held.add(new Queued(op, now + graceNanos));
             else if (op instanceof Commit.SaveLastSeen) lastSeen.add(new Queued(op, now + lastSeenNanos));
@@ -244,7 +249,6 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     continue;
                 }
                 Exception failure;
-                committing.incrementAndGet(); // before taking: see drained()
                 try {
                     long chars = 0;
                     for (Queue<Queued> q : queues) chars = takeDue(q, now, batch, chars);
@@ -258,9 +262,9 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     int used = 0;
                     for (Commit op : batch) if (takesRoom(op)) used++;
                     room.release(used);
-                    batch.clear();
                 } finally {
-                    committing.decrementAndGet(); // after answering, which is what queues send keys
+                    unanswered.addAndGet(-batch.size()); // after the answers, which queue send keys
+                    batch.clear();
                 }
                 if (failure != null) backOff(failure);
                 else if (failedBatches > 0) recovered();
@@ -289,6 +293,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             }
             if (n > 0) {
                 room.release(n);
+                unanswered.addAndGet(-n);
                 metrics.itemsSkipped.add(n);
             }
         }
@@ -305,31 +310,28 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     && !store.isLatestLastSeen(s.user(), s.lastSeen())) {
                 queue.poll();
                 room.release();
+                unanswered.decrementAndGet();
             }
         }
 
         /**
-         * Whether a closing lane may stop: no lane is between taking a batch and answering it, and
-         * every lane's queues are empty. In that order: a lane counts itself as committing before
-         * it takes anything from its queues, so seeing none committing and then every queue empty
-         * means that no operation is on its way into a queue from another lane's answers.
+         * Whether a closing lane may stop: every operation of every lane has been answered. A send
+         * key is queued by the answers of the batch holding a group message's last item, and is
+         * counted before that batch stops counting, so the count never reads zero while a key is
+         * on its way into some lane.
          */
         private boolean drained() {
-            if (committing.get() != 0) return false;
-            for (Lane lane : lanes) {
-                for (Queue<Queued> q : lane.queues) if (!q.isEmpty()) return false;
-            }
-            return true;
+            return unanswered.get() == 0;
         }
 
         /**
          * Moves the due prefix of a queue into the batch (everything, when closing), up to
          * {@code group_commit_max_batch} operations and {@code group_commit_max_batch_bytes} of
-         * message bodies: a transaction of four thousand of the largest messages would hold a
+         * message bodies and group events' names ({@link loomchat.store.InboxEntry#weight}): a transaction of four thousand of the largest messages would hold a
          * quarter of a gigabyte of encoded rows at once.
          *
-         * @param chars body characters already in the batch
-         * @return body characters in the batch now
+         * @param chars characters already in the batch
+         * @return characters in the batch now
          */
         private long takeDue(Queue<Queued> queue, long now, List<Commit> batch, long chars) {
             Queued q;

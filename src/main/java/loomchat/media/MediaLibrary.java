@@ -163,17 +163,20 @@ public final class MediaLibrary implements MediaCatalog {
             throws IOException, SQLException, TooLargeException, OverQuotaException, DiskFullException {
         if (declaredLength > maxBytes) throw new TooLargeException(maxBytes);
         long announced = Math.max(0, declaredLength);
-        // The owner's uploads still streaming count too, so that many at once are held to the
-        // quota together; and it is checked again at the end, against what has finished since.
-        // (Between a finished upload's row and its leaving the count, it counts twice: on the
-        // safe side.)
+        // The owner's uploads still streaming count too, at their announced length from the
+        // start (or what they have sent, if more), so that many at once are held to the quota
+        // together, and so that one owner cannot reserve more disk than the quota by announcing
+        // lengths and sending nothing; it is checked again at the end, against what has finished
+        // since. (Between a finished upload's row and its leaving the count, it counts twice: on
+        // the safe side.)
         long since = System.currentTimeMillis() - ttlMillis;
         long stored = index.bytesOwnedSince(owner, since);
         requireQuota(stored + streaming.getOrDefault(owner, 0L), announced);
         long held = reserveDisk(declaredLength >= 0 ? announced : DISK_CHUNK_BYTES); // reserved, not yet written
+        long counted = announced; // this upload's bytes in the streaming counts
+        if (counted > 0) streaming.merge(owner, counted, Long::sum);
         Path temp = null;
         boolean moved = false;
-        long counted = 0; // this upload's bytes in the streaming counts
         try {
             temp = Files.createTempFile(dir, "upload-", TEMP_SUFFIX);
             MessageDigest sha = sha256();
@@ -183,15 +186,20 @@ public final class MediaLibrary implements MediaCatalog {
                 for (int n; (n = body.read(buffer)) >= 0; ) {
                     size += n;
                     if (size > maxBytes) throw new TooLargeException(maxBytes);
-                    long mine = streaming.merge(owner, (long) n, Long::sum); // this upload's and others'
-                    counted += n;
-                    requireQuota(stored + mine - size, size);
+                    long mine; // this upload's and others'
+                    if (size > counted) {
+                        mine = streaming.merge(owner, size - counted, Long::sum);
+                        counted = size;
+                    } else {
+                        mine = streaming.getOrDefault(owner, 0L);
+                    }
+                    requireQuota(stored + mine - counted, size);
                     if (n > held) held += reserveDisk(Math.max(DISK_CHUNK_BYTES, n - held));
-                    held -= n;
-                    reservedDisk.addAndGet(-n); // written now: the next reading of the disk includes it
                     sha.update(buffer, 0, n);
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                     while (chunk.hasRemaining()) out.write(chunk);
+                    held -= n;
+                    reservedDisk.addAndGet(-n); // written now: the next reading of the disk includes it
                 }
                 out.force(false); // a 201 promises the bytes are on disk, as an `ok` does for a message
             }
@@ -233,7 +241,7 @@ public final class MediaLibrary implements MediaCatalog {
         long promised = reservedDisk.addAndGet(bytes);
         if (usable - promised < minFreeBytes) {
             reservedDisk.addAndGet(-bytes);
-            throw new DiskFullException(usable, minFreeBytes);
+            throw new DiskFullException(usable - (promised - bytes), minFreeBytes); // what is left to promise
         }
         return bytes;
     }

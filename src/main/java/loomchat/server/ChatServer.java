@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.sql.SQLException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -102,8 +101,10 @@ public final class ChatServer implements AutoCloseable {
         int groupCount = groupRecords.load(groupTable, store);
         LOG.log(System.Logger.Level.INFO, "loaded {0} groups", String.valueOf(groupCount));
         Router router = new Router(store, ids, metrics, media, groupTable, config.sendRate(), config.sendBurst());
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
-                .name("loomchat-timer").daemon().unstarted(r));
+        java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                r -> Thread.ofPlatform().name("loomchat-timer").daemon().unstarted(r));
+        timer.setRemoveOnCancelPolicy(true); // a refusal's deadline, cancelled at once, must not stay queued
+        this.timer = timer;
         this.services = new Services(config, codec, store, auth, router,
                 new Groups(groupTable, store, groupRecords, config.maxGroupSize(), config.maxGroupsPerUser(),
                         config.sendRate(), config.sendBurst()),

@@ -75,15 +75,13 @@ final class Inbox {
      * {@code max_inbox_items}).
      */
     static long weight(ServerFrame.InboxItem item) {
-        return switch (item) {
-            case ServerFrame.Msg m -> m.body() != null ? m.body().length() : 0;
-            case ServerFrame.GroupEvent g -> {
-                long n = 0;
-                for (String u : g.users()) n += u.length() + 3; // quotes and a comma on the wire
-                yield n;
-            }
-            default -> 0;
-        };
+        if (item instanceof ServerFrame.Msg m) return m.body() != null ? m.body().length() : 0;
+        if (item instanceof ServerFrame.GroupEvent g) {
+            long n = 0;
+            for (String u : g.users()) n += u.length() + 3; // quotes and a comma on the wire
+            return n;
+        }
+        return 0;
     }
 
     /** Items that will be delivered: all but those whose write failed. */

@@ -74,7 +74,7 @@ public final class InboxEntry {
         return item;
     }
 
-    /** What its body weighs: its characters ({@link Inbox#weight}); 0 for receipts and group events. */
+    /** What it weighs against the inbox's byte caps ({@link Inbox#weight}): a body's characters, or a group event's names. */
     public long weight() {
         return Inbox.weight(item);
     }

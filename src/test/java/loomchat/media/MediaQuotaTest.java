@@ -89,6 +89,27 @@ class MediaQuotaTest {
     }
 
     @Test
+    void anAnnouncedLengthCountsAgainstTheQuotaBeforeAnyByteArrives() throws Exception {
+        // given a quota of 1,000 bytes, and alice has announced an upload of 800 and sent nothing yet
+        try (TestServer server = TestServer.start(Map.of("media_quota", 1000));
+             Socket first = new Socket("127.0.0.1", server.httpPort())) {
+            MediaRequests http = new MediaRequests(server.httpPort());
+            String alice = token(server, "alice");
+            OutputStream out = first.getOutputStream();
+            out.write(("POST /media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + alice
+                    + "\r\nContent-Type: video/mp4\r\nContent-Length: 800\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Await.until(() -> partialUploads(server) == 1, "the first upload to start");
+
+            // when she uploads 300 more alongside
+            HttpResponse<String> second = http.upload(alice, "image/jpeg", new byte[300]);
+
+            // then that one is refused: the first holds its 800 already
+            assertEquals(507, second.statusCode(), second.body());
+        }
+    }
+
+    @Test
     void oneUsersUploadsDoNotCountAgainstAnothersQuota() throws Exception {
         // given alice has used all of a 1,000-byte quota
         try (TestServer server = TestServer.start(Map.of("media_quota", 1000))) {
@@ -167,6 +188,14 @@ class MediaQuotaTest {
                 return false;
             }
         }, "an upload in progress to reach " + bytes + " bytes");
+    }
+
+    private static long partialUploads(TestServer server) {
+        try (var files = Files.list(server.dataDir().resolve("media"))) {
+            return files.filter(f -> f.toString().endsWith(".part")).count();
+        } catch (java.io.IOException e) {
+            return -1;
+        }
     }
 
     private static long storedFiles(TestServer server) throws Exception {
