@@ -66,25 +66,14 @@ class MediaQuotaTest {
              Socket first = new Socket("127.0.0.1", server.httpPort())) {
             MediaRequests http = new MediaRequests(server.httpPort());
             String alice = token(server, "alice");
-            OutputStream out = first.getOutputStream();
-            out.write(("POST /media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + alice
-                    + "\r\nContent-Type: video/mp4\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n")
-                    .getBytes(StandardCharsets.US_ASCII)); // 0x258 = 600
-            out.write(new byte[600]);
-            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            waitForPartialUpload(server, 600);
+            startChunkedUpload(server, first, alice, 600);
 
             // when she uploads 600 more alongside
             HttpResponse<String> second = http.upload(alice, "image/jpeg", new byte[600]);
 
             // then that one is refused, and the first, finished, is kept
             assertEquals(507, second.statusCode(), second.body());
-            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String status = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.US_ASCII))
-                    .readLine();
-            assertEquals("HTTP/1.1 201 Created", status);
+            assertEquals("HTTP/1.1 201 Created", finishChunkedUpload(first));
         }
     }
 
@@ -150,26 +139,35 @@ class MediaQuotaTest {
             String alice = token(server, "alice");
             String bob = token(server, "bob");
             // and alice's chunked upload under way, which holds a mebibyte of disk at a time
-            OutputStream out = first.getOutputStream();
-            out.write(("POST /media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + alice
-                    + "\r\nContent-Type: video/mp4\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n")
-                    .getBytes(StandardCharsets.US_ASCII)); // 0x258 = 600
-            out.write(new byte[600]);
-            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            waitForPartialUpload(server, 600);
+            startChunkedUpload(server, first, alice, 600);
 
             // when bob uploads 7.5 MiB alongside: within the floor alone, not with hers
             HttpResponse<String> second = http.upload(bob, "video/mp4", new byte[15 << 19]);
 
             // then his is refused, and hers, finished, is kept
             assertEquals(507, second.statusCode(), second.body());
-            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String status = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.US_ASCII))
-                    .readLine();
-            assertEquals("HTTP/1.1 201 Created", status);
+            assertEquals("HTTP/1.1 201 Created", finishChunkedUpload(first));
         }
+    }
+
+    /** Starts a chunked upload by {@code token} on {@code socket}, sends one chunk of {@code bytes}, and waits until the server has it. */
+    private static void startChunkedUpload(TestServer server, Socket socket, String token, int bytes) throws Exception {
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /media HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: video/mp4\r\nTransfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(bytes) + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(new byte[bytes]);
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        waitForPartialUpload(server, bytes);
+    }
+
+    /** Ends the chunked upload on {@code socket}; returns the response's status line. */
+    private static String finishChunkedUpload(Socket socket) throws Exception {
+        OutputStream out = socket.getOutputStream();
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
     }
 
     private static String token(TestServer server, String user) throws Exception {
