@@ -95,20 +95,23 @@ public final class Authenticator {
             throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
         }
         // Checked and counted in one step, before the hash, so that many registrations sent at
-        // once cannot all pass the check while their hashes wait; taken back if it made no account.
+        // once cannot all pass the check while their hashes wait. Given back only if the hash was
+        // refused: once it has run, it cost what the count is for, account or not.
         if (!registrations.admit(address, now)) throw registrationsLimited(requestId);
-        boolean created = false;
+        byte[] salt = hasher.newSalt();
+        byte[] hash;
         try {
-            byte[] salt = hasher.newSalt();
-            byte[] hash = hash(requestId, password, salt, hasher.iterations());
+            hash = hash(requestId, password, salt, hasher.iterations());
+        } catch (ProtocolException refused) {
+            registrations.uncount(address);
+            throw refused;
+        }
+        try {
             if (!accounts.insertUser(user, salt, hash, hasher.iterations(), System.currentTimeMillis())) {
                 throw new ProtocolException(ErrorCode.USER_EXISTS, requestId, "user '" + user + "' exists");
             }
-            created = true;
         } catch (SQLException e) {
             throw internal(requestId, e);
-        } finally {
-            if (!created) registrations.uncount(address);
         }
         store.addUser(user, 0, 0);
     }

@@ -73,11 +73,14 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     private volatile ChatStore store; // set once before the first operation; read by lane threads
     private volatile boolean closing;
     /**
-     * Operations queued and not yet answered or dropped, over all lanes: while any is, a send key
-     * may still come of it (see {@link Lane#drained}). A batch is taken off only after its
-     * answers, which queue the keys, have run.
+     * Operations queued, or with room reserved for them, and not yet answered or dropped, over
+     * all lanes: while any is, a send key may still come of it, so {@link #close} waits for none.
+     * Counted before {@link #closing} is read, so that no offer can slip in unseen as it is set;
+     * a batch is taken off only after its answers, which queue the keys, have run.
      */
     private final java.util.concurrent.atomic.AtomicLong unanswered = new java.util.concurrent.atomic.AtomicLong();
+    /** Set by {@link #close} once nothing has been left unanswered for a while: the lanes end. */
+    private volatile boolean stopped;
 
     public GroupCommitter(Database db, FrameCodec codec, Metrics metrics, int laneCount, Duration delay,
                           Duration ackGrace, int maxBatch, long maxBatchChars, int queueCapacity) {
@@ -109,9 +112,12 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
      */
     @Override
     public boolean offer(int partition, Commit op) {
-        if (closing && !(op instanceof Commit.SaveSendKey)) return false;
+        unanswered.incrementAndGet(); // before closing is read: see unanswered
         Lane lane = lanes[partition % lanes.length];
-        if (takesRoom(op) && !lane.room.tryAcquire()) return false;
+        if (stopped || (closing && !(op instanceof Commit.SaveSendKey)) || (takesRoom(op) && !lane.room.tryAcquire())) {
+            unanswered.decrementAndGet();
+            return false;
+        }
         lane.add(op);
         return true;
     }
@@ -132,7 +138,19 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
 
     @Override
     public boolean reserve(int[] partitions, long timeoutNanos) throws InterruptedException {
-        if (closing) return false;
+        // Counted while it waits, so that a fan-out waiting for room when the server closes is
+        // written, not cut off, by lanes that would otherwise see nothing left to do.
+        unanswered.addAndGet(partitions.length);
+        boolean reserved = false;
+        try {
+            reserved = !closing && takeRoom(partitions, timeoutNanos);
+            return reserved;
+        } finally {
+            if (!reserved) unanswered.addAndGet(-partitions.length);
+        }
+    }
+
+    private boolean takeRoom(int[] partitions, long timeoutNanos) throws InterruptedException {
         int[] counts = new int[lanes.length];
         for (int p : partitions) counts[p % lanes.length]++;
         long deadline = System.nanoTime() + timeoutNanos;
@@ -153,12 +171,13 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
 
     @Override
     public void offerReserved(int partition, Commit op) {
-        lanes[partition % lanes.length].add(op);
+        lanes[partition % lanes.length].add(op); // counted by reserve
     }
 
     @Override
     public void release(int partition) {
         lanes[partition % lanes.length].room.release();
+        unanswered.decrementAndGet();
     }
 
     /** Operations queued and not yet committed, over all lanes. */
@@ -168,20 +187,43 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         return n;
     }
 
-    /** Stops taking operations, writes everything already queued, and stops the lanes. */
+    /**
+     * Stops taking operations (but group send keys), writes everything already queued, and stops
+     * the lanes: once nothing has been left unanswered for {@link #QUIET_NANOS}, or after 30 s.
+     * The quiet spell is for a send key queued by a fan-out's own thread just after its last
+     * item was answered (every item safe before the fan-out finished); the others are queued
+     * by a batch's answers, before that batch stops counting.
+     */
     @Override
     public void close() {
         closing = true;
+        for (Lane lane : lanes) LockSupport.unpark(lane.thread);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long quietSince = 0;
+        while (System.nanoTime() < deadline) {
+            long now = System.nanoTime();
+            if (unanswered.get() != 0) quietSince = 0;
+            else if (quietSince == 0) quietSince = now;
+            else if (now - quietSince >= QUIET_NANOS) break;
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        if (unanswered.get() != 0) {
+            LOG.log(System.Logger.Level.WARNING, "closing with {0} commit operations unanswered", String.valueOf(unanswered.get()));
+        }
+        stopped = true;
         for (Lane lane : lanes) {
             LockSupport.unpark(lane.thread);
             try {
-                lane.thread.join(Duration.ofSeconds(30));
+                lane.thread.join(Duration.ofSeconds(5));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
         }
     }
+
+    /** How long nothing must be left unanswered before closing lanes stop. */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     /** An operation and when it is due to be written. */
     private record Queued(Commit op, long due) {
@@ -210,7 +252,6 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
 
         /** Queues an operation whose room is already taken. */
         void add(Commit op) {
-            unanswered.incrementAndGet(); // before it is visible in a queue: see drained()
             long now = System.nanoTime();
             if (op instanceof Commit.WriteItem w && w.entry().held()) held.add(new Queued(op, now + graceNanos));
             else if (op instanceof Commit.SaveLastSeen) lastSeen.add(new Queued(op, now + lastSeenNanos));
@@ -234,8 +275,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 }
                 if (due == Long.MAX_VALUE) {
                     if (closing) {
-                        if (drained()) return;
-                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // another lane may yet queue a key here
+                        if (stopped) return;
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // a send key may yet come: see close()
                         continue;
                     }
                     idle = true;
@@ -257,12 +298,17 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     // (it covers every row up to its seq, so its place does not matter); not when
                     // closing, which must end. Left undone, the rows come back after a restart.
                     if (failure != null && !closing) {
-                        for (Commit op : batch) if (op instanceof Commit.DeleteItems) add(op);
+                        for (Commit op : batch) {
+                            if (op instanceof Commit.DeleteItems) {
+                                unanswered.incrementAndGet();
+                                add(op);
+                            }
+                        }
                     }
+                } finally {
                     int used = 0;
                     for (Commit op : batch) if (takesRoom(op)) used++;
                     room.release(used);
-                } finally {
                     unanswered.addAndGet(-batch.size()); // after the answers, which queue send keys
                     batch.clear();
                 }
@@ -312,16 +358,6 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 room.release();
                 unanswered.decrementAndGet();
             }
-        }
-
-        /**
-         * Whether a closing lane may stop: every operation of every lane has been answered. A send
-         * key is queued by the answers of the batch holding a group message's last item, and is
-         * counted before that batch stops counting, so the count never reads zero while a key is
-         * on its way into some lane.
-         */
-        private boolean drained() {
-            return unanswered.get() == 0;
         }
 
         /**

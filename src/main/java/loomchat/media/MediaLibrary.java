@@ -49,7 +49,7 @@ public final class MediaLibrary implements MediaCatalog {
     private static final Pattern ID = Pattern.compile("^[A-Za-z0-9_-]{22}$");
     private static final String TEMP_SUFFIX = ".part";
     private static final int SWEEP_BATCH = 500;
-    /** Disk an upload of unannounced length reserves at a time; the disk's usable space is read at each. */
+    /** Most disk a chunked upload reserves ahead of what it has written; the disk's usable space is read at each reservation. */
     private static final long DISK_CHUNK_BYTES = 1 << 20;
 
     /** One stored upload, as its row describes it. */
@@ -163,21 +163,26 @@ public final class MediaLibrary implements MediaCatalog {
             throws IOException, SQLException, TooLargeException, OverQuotaException, DiskFullException {
         if (declaredLength > maxBytes) throw new TooLargeException(maxBytes);
         long announced = Math.max(0, declaredLength);
-        // The owner's uploads still streaming count too, at their announced length from the
+        // The owner's uploads still streaming count too: at their announced length from the
         // start (or what they have sent, if more), so that many at once are held to the quota
-        // together, and so that one owner cannot reserve more disk than the quota by announcing
-        // lengths and sending nothing; it is checked again at the end, against what has finished
-        // since. (Between a finished upload's row and its leaving the count, it counts twice: on
-        // the safe side.)
+        // together, and so that one owner cannot hold more of the disk than the quota by
+        // announcing lengths and sending nothing; it is checked again at the end, against what
+        // has finished since. (Between a finished upload's row and its leaving the count, it
+        // counts twice: on the safe side.)
         long since = System.currentTimeMillis() - ttlMillis;
         long stored = index.bytesOwnedSince(owner, since);
-        requireQuota(stored + streaming.getOrDefault(owner, 0L), announced);
-        long held = reserveDisk(declaredLength >= 0 ? announced : DISK_CHUNK_BYTES); // reserved, not yet written
-        long counted = announced; // this upload's bytes in the streaming counts
-        if (counted > 0) streaming.merge(owner, counted, Long::sum);
+        long counted = 0; // this upload's bytes in the streaming counts
+        long held = 0; // disk reserved for this upload and not yet written
         Path temp = null;
         boolean moved = false;
         try {
+            if (announced > 0) {
+                counted = announced;
+                requireQuota(stored + streaming.merge(owner, counted, Long::sum) - counted, counted);
+            }
+            // An announced length is reserved whole; a chunked upload reserves as it goes, never
+            // more ahead than it has written (up to a mebibyte), so that one sending nothing holds nothing.
+            held = reserveDisk(announced);
             temp = Files.createTempFile(dir, "upload-", TEMP_SUFFIX);
             MessageDigest sha = sha256();
             long size = 0;
@@ -193,8 +198,8 @@ public final class MediaLibrary implements MediaCatalog {
                     } else {
                         mine = streaming.getOrDefault(owner, 0L);
                     }
-                    requireQuota(stored + mine - counted, size);
-                    if (n > held) held += reserveDisk(Math.max(DISK_CHUNK_BYTES, n - held));
+                    requireQuota(stored + mine - counted, counted);
+                    if (n > held) held += reserveDisk(Math.max(n - held, Math.min(DISK_CHUNK_BYTES, size)));
                     sha.update(buffer, 0, n);
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
                     while (chunk.hasRemaining()) out.write(chunk);
@@ -221,11 +226,11 @@ public final class MediaLibrary implements MediaCatalog {
             return entry;
         } finally {
             reservedDisk.addAndGet(-held);
-            if (!moved && temp != null) Files.deleteIfExists(temp);
             if (counted > 0) {
                 long mine = counted;
                 streaming.compute(owner, (k, v) -> v == null || v <= mine ? null : v - mine);
             }
+            if (!moved && temp != null) Files.deleteIfExists(temp); // last: it may throw
         }
     }
 

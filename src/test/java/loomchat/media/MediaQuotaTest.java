@@ -129,30 +129,6 @@ class MediaQuotaTest {
         }
     }
 
-    @Test
-    void uploadsAtOnceAreHeldToTheDiskFloorTogether() throws Exception {
-        // given a floor a mebibyte and a half below the disk's free space now
-        long usable = Files.getFileStore(Path.of(System.getProperty("java.io.tmpdir"))).getUsableSpace();
-        try (TestServer server = TestServer.start(Map.of("media_min_free_bytes", usable - (3L << 19)));
-             Socket first = new Socket("127.0.0.1", server.httpPort())) {
-            String alice = token(server, "alice");
-            String bob = token(server, "bob");
-            // and alice's chunked upload under way, which holds a mebibyte of disk at a time
-            startChunkedUpload(server, first, alice, 600);
-
-            // when bob starts one too (empty, so that its answer races nothing)
-            String second;
-            try (Socket bobs = new Socket("127.0.0.1", server.httpPort())) {
-                startChunkedUpload(bobs, bob);
-                second = finishChunkedUpload(bobs);
-            }
-
-            // then his is refused: the disk has room for one mebibyte's reservation, not two
-            assertEquals("HTTP/1.1 507", second.strip()); // the JDK server names no reason for 507
-            assertEquals("HTTP/1.1 201 Created", finishChunkedUpload(first));
-        }
-    }
-
     /** Starts a chunked upload by {@code token} on {@code socket}, sends one chunk of {@code bytes}, and waits until the server has it. */
     private static void startChunkedUpload(TestServer server, Socket socket, String token, int bytes) throws Exception {
         startChunkedUpload(socket, token);
