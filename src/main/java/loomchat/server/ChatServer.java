@@ -195,12 +195,14 @@ public final class ChatServer implements AutoCloseable {
                         + "log in on those first");
                 continue;
             }
+            Connection c = null;
             try {
-                Connection c = new Connection(socket, services, address);
+                c = new Connection(socket, services, address);
                 connections.add(c);
                 Thread.ofVirtual().name("conn").start(c);
             } catch (Throwable t) {
                 // A throwable never ends the loop silently; the slot goes back.
+                if (c != null) connections.remove(c);
                 permits.release();
                 anonymous.release(address);
                 closeQuietly(socket);
