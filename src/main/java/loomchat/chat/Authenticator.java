@@ -138,7 +138,8 @@ public final class Authenticator {
             // that the account does not exist.
             Accounts.Credentials against = cred != null ? cred
                     : new Accounts.Credentials(decoySalt, decoyHash, hasher.iterations());
-            matches = PasswordHasher.same(against.hash(), hash(requestId, password, against.salt(), against.iterations()));
+            matches = PasswordHasher.same(against.hash(),
+                    hash(requestId, password, against.salt(), against.iterations()));
         } catch (SQLException e) {
             throttle.unchecked(user);
             throw internal(requestId, e);

@@ -64,12 +64,12 @@ public final class Groups {
     public Groups(GroupTable table, ChatStore store, GroupRecords records, int maxSize, int maxPerUser,
                   double sendRate, int sendBurst) {
         this.table = table;
-        this.sendRate = sendRate;
-        this.sendBurst = sendBurst;
         this.store = store;
         this.records = records;
         this.maxSize = maxSize;
         this.maxPerUser = maxPerUser;
+        this.sendRate = sendRate;
+        this.sendBurst = sendBurst;
     }
 
     /** Creates a group of the creator and {@code members}; the reply names the new group. */
@@ -238,9 +238,7 @@ public final class Groups {
      * @throws ProtocolException {@code rate_limited}, and nothing is changed
      */
     private void charge(String by, String requestId, int told, List<String> named) throws ProtocolException {
-        int chars = 0;
-        for (String u : named) chars += u.length() + 3;
-        int cost = Router.groupCost(told, chars);
+        int cost = Router.groupCost(told, ChatStore.namesWeight(named));
         if (!store.allow(by, ChatStore.Budget.SEND, sendRate, sendBurst, System.nanoTime(), cost)) {
             throw new ProtocolException(ErrorCode.RATE_LIMITED, requestId,
                     "group changes take from your send rate, and it is used up; try again later");

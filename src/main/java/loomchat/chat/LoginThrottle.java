@@ -57,7 +57,7 @@ public final class LoginThrottle {
         byUser.clear(user);
     }
 
-    /** A password login that was {@linkplain #attempt counted} was never checked (the server was too busy to hash it). */
+    /** A password login that was {@linkplain #attempt counted} was never checked (too busy to hash it). */
     public void unchecked(String user) {
         byUser.uncount(user);
     }

@@ -12,6 +12,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import loomchat.metrics.Metrics;
 import loomchat.protocol.FrameCodec;
@@ -78,7 +79,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
      * Counted before {@link #closing} is read, so that no offer can slip in unseen as it is set;
      * a batch is taken off only after its answers, which queue the keys, have run.
      */
-    private final java.util.concurrent.atomic.AtomicLong unanswered = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong unanswered = new AtomicLong();
     /** Set by {@link #close} once nothing has been left unanswered for a while: the lanes end. */
     private volatile boolean stopped;
 
@@ -208,7 +209,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         if (unanswered.get() != 0) {
-            LOG.log(System.Logger.Level.WARNING, "closing with {0} commit operations unanswered", String.valueOf(unanswered.get()));
+            LOG.log(System.Logger.Level.WARNING, "closing with {0} commit operations unanswered",
+                    String.valueOf(unanswered.get()));
         }
         stopped = true;
         for (Lane lane : lanes) {
@@ -363,8 +365,9 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         /**
          * Moves the due prefix of a queue into the batch (everything, when closing), up to
          * {@code group_commit_max_batch} operations and {@code group_commit_max_batch_bytes} of
-         * message bodies and group events' names ({@link loomchat.store.InboxEntry#weight}): a transaction of four thousand of the largest messages would hold a
-         * quarter of a gigabyte of encoded rows at once.
+         * message bodies and group events' names ({@link loomchat.store.InboxEntry#weight}): a
+         * transaction of four thousand of the largest messages would hold a quarter of a gigabyte
+         * of encoded rows at once.
          *
          * @param chars characters already in the batch
          * @return characters in the batch now

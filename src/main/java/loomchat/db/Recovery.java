@@ -46,8 +46,10 @@ public final class Recovery {
                             + "WHERE seq_reserved < (SELECT MAX(seq) FROM inbox WHERE inbox.user_name = users.name)")) {
                 int raised = s.executeUpdate();
                 if (!c.getAutoCommit()) c.commit();
-                if (raised > 0) LOG.log(System.Logger.Level.INFO, "raised the seq reservation of {0} users to their stored items",
-                        String.valueOf(raised));
+                if (raised > 0) {
+                    LOG.log(System.Logger.Level.INFO, "raised the seq reservation of {0} users to their stored items",
+                            String.valueOf(raised));
+                }
             }
             try (PreparedStatement s = c.prepareStatement("SELECT name, seq_reserved, last_seen FROM users");
                  ResultSet r = s.executeQuery()) {

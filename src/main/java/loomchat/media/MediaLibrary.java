@@ -49,7 +49,7 @@ public final class MediaLibrary implements MediaCatalog {
     private static final Pattern ID = Pattern.compile("^[A-Za-z0-9_-]{22}$");
     private static final String TEMP_SUFFIX = ".part";
     private static final int SWEEP_BATCH = 500;
-    /** Most disk a chunked upload reserves ahead of what it has written; the disk's usable space is read at each reservation. */
+    /** Most disk a chunked upload reserves ahead of what it has written (the disk is read at each reservation). */
     private static final long DISK_CHUNK_BYTES = 1 << 20;
 
     /** One stored upload, as its row describes it. */
@@ -191,14 +191,11 @@ public final class MediaLibrary implements MediaCatalog {
                 for (int n; (n = body.read(buffer)) >= 0; ) {
                     size += n;
                     if (size > maxBytes) throw new TooLargeException(maxBytes);
-                    long mine; // this upload's and others'
-                    if (size > counted) {
-                        mine = streaming.merge(owner, size - counted, Long::sum);
+                    if (size > counted) { // past what it announced (or it announced nothing): claim the rest
+                        long mine = streaming.merge(owner, size - counted, Long::sum); // this upload's and others'
                         counted = size;
-                    } else {
-                        mine = streaming.getOrDefault(owner, 0L);
+                        requireQuota(stored + mine - counted, counted);
                     }
-                    requireQuota(stored + mine - counted, counted);
                     if (n > held) held += reserveDisk(Math.max(n - held, Math.min(DISK_CHUNK_BYTES, size)));
                     sha.update(buffer, 0, n);
                     ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);

@@ -78,7 +78,8 @@ public final class ChatServer implements AutoCloseable {
         this.db = new Database(config);
         Accounts accounts = new Accounts(db);
         this.committer = new GroupCommitter(db, codec, metrics, config.commitLanes(), config.groupCommitDelay(),
-                config.ackGrace(), config.groupCommitMaxBatch(), config.groupCommitMaxBatchBytes(), config.commitQueueCapacity());
+                config.ackGrace(), config.groupCommitMaxBatch(), config.groupCommitMaxBatchBytes(),
+                config.commitQueueCapacity());
         this.store = new ChatStore(config.partitions(), committer, config.maxInboxItems(), config.maxInboxBytes(),
                 config.inboxSendersToFill(), config.sendKeysPerUser(), config.sendKeyTtl().toMillis());
         Recovery.Loaded loaded = Recovery.load(db, store, config.sendKeyTtl().toMillis(), System.currentTimeMillis());

@@ -28,14 +28,14 @@ import loomchat.store.ChatStore;
  */
 final class Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
-    /** What the latest send and group operation are before there is one: done, and shared, since only ever waited on. */
+    /** What the latest send and group operation are before there is one: done, shared, and only waited on. */
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final Socket socket;
     private final Services services;
     private volatile Outbox outbox; // read by the server's stall check
     private int badFrames;
-    private java.util.concurrent.Semaphore inFlight; // sends and group requests awaiting their reply; made at login
+    private java.util.concurrent.Semaphore inFlight; // sends and group requests awaiting replies; made at login
     /** The reply to the latest send, sent or not; touched only by this connection's thread. */
     private CompletableFuture<Void> lastSendReply = DONE;
     /**

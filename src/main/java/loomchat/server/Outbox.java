@@ -25,9 +25,9 @@ import loomchat.store.Endpoint;
  * or {@code group_info} can be a hundred kilobytes). Past half the frames, or an eighth of the
  * bytes, notices are dropped and the connection stops reading requests until the writer has
  * made room; when a client stops reading so that even its replies pass a bound, the connection
- * is cut (its inbox still holds everything that matters). Inbox items are not queued here at all: the writer pulls
- * them from the store when woken, so a backlog of ten thousand items costs no more here than
- * one. Queued frames go first, so a reply is never stuck behind a backlog.
+ * is cut (its inbox still holds everything that matters). Inbox items are not queued here at
+ * all: the writer pulls them from the store when woken, so a backlog of ten thousand items costs
+ * no more here than one. Queued frames go first, so a reply is never stuck behind a backlog.
  *
  * <p>The writer is a virtual thread started when there is something to write and ended when
  * there is not: an idle connection holds neither a thread nor a buffer. It gathers frames into
@@ -186,8 +186,8 @@ final class Outbox implements Endpoint {
     /**
      * Blocks the caller (the connection's reader, or its group operations' thread) while the queue
      * has half its frames or an eighth of its bytes ({@link #ROOM_BYTES}), so that a client that
-     * sends requests without reading the replies stalls itself (TCP pushes back on it) instead of growing our memory.
-     * Returns at once when there is room or the connection is closing.
+     * sends requests without reading the replies stalls itself (TCP pushes back on it) instead of
+     * growing our memory. Returns at once when there is room or the connection is closing.
      */
     void awaitRoom() {
         lock.lock();

@@ -284,6 +284,17 @@ public final class ChatStore {
     }
 
     /**
+     * What a list of names weighs in an inbox, as a group event's {@code users}: their characters
+     * with the quotes and comma each takes on the wire. Public so that a group change can be
+     * charged for its event before it is made.
+     */
+    public static int namesWeight(List<String> names) {
+        int n = 0;
+        for (String name : names) n += name.length() + 3;
+        return n;
+    }
+
+    /**
      * Whether a message would take its sender past their share of a large inbox: one sender may
      * hold at most 1/{@code sendersToFill} of its caps, so that one spammer cannot fill an
      * offline user's inbox and so block everyone else's messages. For a group message the share
@@ -462,14 +473,7 @@ public final class ChatStore {
         p.lock.lock();
         try {
             UserState st = p.users.get(user);
-            if (st == null) return false;
-            TokenBucket bucket = switch (budget) {
-                case SEND -> st.sendBudget != null ? st.sendBudget : (st.sendBudget = new TokenBucket(burst, nowNanos));
-                case TYPING -> st.typingBudget != null ? st.typingBudget
-                        : (st.typingBudget = new TokenBucket(burst, nowNanos));
-                case READ -> st.readBudget != null ? st.readBudget : (st.readBudget = new TokenBucket(burst, nowNanos));
-            };
-            return bucket.take(rate, burst, nowNanos, cost);
+            return st != null && st.budget(budget, burst, nowNanos).take(rate, burst, nowNanos, cost);
         } finally {
             p.lock.unlock();
         }
@@ -481,12 +485,7 @@ public final class ChatStore {
         p.lock.lock();
         try {
             UserState st = p.users.get(user);
-            TokenBucket bucket = st == null ? null : switch (budget) {
-                case SEND -> st.sendBudget;
-                case TYPING -> st.typingBudget;
-                case READ -> st.readBudget;
-            };
-            if (bucket != null) bucket.giveBack(tokens, burst);
+            if (st != null) st.budget(budget, burst, System.nanoTime()).giveBack(tokens, burst);
         } finally {
             p.lock.unlock();
         }

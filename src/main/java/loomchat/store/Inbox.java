@@ -76,11 +76,7 @@ final class Inbox {
      */
     static long weight(ServerFrame.InboxItem item) {
         if (item instanceof ServerFrame.Msg m) return m.body() != null ? m.body().length() : 0;
-        if (item instanceof ServerFrame.GroupEvent g) {
-            long n = 0;
-            for (String u : g.users()) n += u.length() + 3; // quotes and a comma on the wire
-            return n;
-        }
+        if (item instanceof ServerFrame.GroupEvent g) return ChatStore.namesWeight(g.users());
         return 0;
     }
 

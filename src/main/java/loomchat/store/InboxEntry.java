@@ -74,7 +74,7 @@ public final class InboxEntry {
         return item;
     }
 
-    /** What it weighs against the inbox's byte caps ({@link Inbox#weight}): a body's characters, or a group event's names. */
+    /** What it weighs against the inbox's byte caps ({@link Inbox#weight}): a body, or a group event's names. */
     public long weight() {
         return Inbox.weight(item);
     }

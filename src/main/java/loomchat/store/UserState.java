@@ -26,6 +26,15 @@ final class UserState {
         this.name = name;
     }
 
+    /** The user's token bucket for {@code budget}, made full ({@code burst} tokens) on first use. */
+    TokenBucket budget(ChatStore.Budget budget, int burst, long nowNanos) {
+        return switch (budget) {
+            case SEND -> sendBudget != null ? sendBudget : (sendBudget = new TokenBucket(burst, nowNanos));
+            case TYPING -> typingBudget != null ? typingBudget : (typingBudget = new TokenBucket(burst, nowNanos));
+            case READ -> readBudget != null ? readBudget : (readBudget = new TokenBucket(burst, nowNanos));
+        };
+    }
+
     SendKeys sendKeys() {
         if (sendKeys == null) sendKeys = new SendKeys();
         return sendKeys;
