@@ -6,6 +6,8 @@ import java.net.SocketException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import loomchat.chat.Authenticator;
 import loomchat.chat.ClientAddress;
 import loomchat.chat.Router;
@@ -30,12 +32,25 @@ final class Connection implements Runnable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
     /** What the latest send and group operation are before there is one: done, shared, and only waited on. */
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    /**
+     * The longest a logout or the end of the client's stream waits for replies still owed: more
+     * than the slowest of them, a group send that waits its 5 s for room in the commit queue.
+     */
+    private static final long OWED_REPLIES_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How long a login waits for earlier replies to be written (a client that does not read them, no longer). */
+    private static final long LOGIN_FLUSH_MILLIS = 2000;
+    private static final long OWED_REPLIES_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final Socket socket;
     private final Services services;
     private volatile Outbox outbox; // read by the server's stall check
     private int badFrames;
-    private java.util.concurrent.Semaphore inFlight; // sends and group requests awaiting replies; made at login
+    /**
+     * How many sends and group requests may await their replies at once; made at login. A place
+     * is taken when the request is read and given back once its reply is queued.
+     */
+    private Semaphore inFlight;
+    private int inFlightLimit;
     /** The reply to the latest send, sent or not; touched only by this connection's thread. */
     private CompletableFuture<Void> lastSendReply = DONE;
     /**
@@ -55,7 +70,8 @@ final class Connection implements Runnable {
      */
     private volatile long lastHeardNanos;
 
-    // Set by a successful login; read only by this connection's thread.
+    // Set by a successful login, on this connection's thread. The sweep (another thread) also reads
+    // user, racily, but only to name the connection in a log line.
     private String user;
     private byte[] tokenHash;
     /**
@@ -166,6 +182,7 @@ final class Connection implements Runnable {
             if (user != null) lastHeardNanos = System.nanoTime(); // any line, a blank keep-alive too
             switch (line) {
                 case EOF -> {
+                    awaitOwedReplies();
                     return;
                 }
                 case BLANK -> {
@@ -215,35 +232,8 @@ final class Connection implements Runnable {
             case Login l -> login(l);
             case Request r when user == null -> throw notAuthenticated(r.id());
             case ClientFrame f when user == null -> throw notAuthenticated(null);
-            case Logout l -> {
-                services.auth().revoke(l.id(), tokenHash);
-                // Offline before the ok: once the client has its answer (or sees the close that
-                // follows it), its watchers and any new connection see it gone, not still online.
-                endSession();
-                reply(new ServerFrame.Ok(l.id()));
-                outbox.finish();
-            }
-            case Send s -> {
-                if (!withinRate(s)) {
-                    throw new ProtocolException(ErrorCode.RATE_LIMITED, s.id(), "sending too fast; slow down");
-                }
-                // Back-pressure: past this many unanswered sends, stop reading until oks go out.
-                // That bounds the replies this connection can owe, and so its outbound queue.
-                inFlight.acquireUninterruptibly();
-                CompletableFuture<ServerFrame.Reply> reply = s.group() == null
-                        ? services.router().send(user, s)
-                        : sendToGroup(s);
-                // Replies in request order: a reply's future completes on whichever thread made the
-                // message safe (a commit lane, or the recipient's ack), so two sends to one recipient
-                // could otherwise get their oks in the opposite order of their delivery.
-                lastSendReply = lastSendReply.thenCombine(reply, (previous, r) -> r).thenAccept(r -> {
-                    inFlight.release();
-                    outbox.send(r);
-                }).exceptionally(e -> {
-                    LOG.log(System.Logger.Level.WARNING, "sending a reply failed", e);
-                    return null;
-                });
-            }
+            case Logout l -> logout(l);
+            case Send s -> send(s);
             case Ack a -> services.router().ack(user, outbox, a.seq());
             case Read r -> services.router().read(user, r.msg());
             case Subscribe s -> subscribe(s);
@@ -261,6 +251,77 @@ final class Connection implements Runnable {
                     by -> CompletableFuture.completedFuture(services.groups().info(by, g)));
             case GroupsRequest g -> groupRequest(g.id(),
                     by -> CompletableFuture.completedFuture(services.groups().list(by, g)));
+        }
+    }
+
+    /**
+     * Ends the session at the client's request. Replies still owed (sends and group requests read
+     * before the logout) go out first: the logout's ok is the last reply the client gets.
+     */
+    private void logout(Logout l) throws ProtocolException {
+        awaitOwedReplies();
+        services.auth().revoke(l.id(), tokenHash);
+        // Offline before the ok: once the client has its answer (or sees the close that follows
+        // it), its watchers and any new connection see it gone, not still online.
+        endSession();
+        reply(new ServerFrame.Ok(l.id()));
+        outbox.finish();
+    }
+
+    /** Sends a message; its reply comes once the message is safe, in the order the sends were read. */
+    private void send(Send s) throws ProtocolException {
+        if (!withinRate(s)) {
+            throw new ProtocolException(ErrorCode.RATE_LIMITED, s.id(), "sending too fast; slow down");
+        }
+        // Back-pressure: past this many unanswered sends, stop reading until oks go out.
+        // That bounds the replies this connection can owe, and so its outbound queue.
+        inFlight.acquireUninterruptibly();
+        CompletableFuture<ServerFrame.Reply> reply = s.group() == null
+                ? services.router().send(user, s)
+                : sendToGroup(s);
+        // Replies in request order: a reply's future completes on whichever thread made the
+        // message safe (a commit lane, or the recipient's ack), so two sends to one recipient
+        // could otherwise get their oks in the opposite order of their delivery.
+        lastSendReply = lastSendReply.thenCombine(reply, (previous, r) -> r)
+                .exceptionally(e -> {
+                    LOG.log(System.Logger.Level.WARNING, "a send failed", e);
+                    return Router.errorReply(s.id(), e);
+                })
+                .thenAccept(this::answer);
+    }
+
+    /**
+     * Queues a reply the connection owed (to a send or a group request), then gives back its
+     * request's place in {@link #inFlight}: in that order, so that all places free means every
+     * owed reply is queued ({@link #awaitOwedReplies}).
+     */
+    private void answer(ServerFrame.Reply reply) {
+        reply(reply);
+        inFlight.release();
+    }
+
+    /**
+     * Waits until every send and group request read so far has its reply queued, at most
+     * {@link #OWED_REPLIES_WAIT_NANOS}: before a logout's ok, and at the end of the client's
+     * stream (a script that writes its requests and then closes its sending side still reads the
+     * answers). Returns early if the connection is closed from outside (shutdown, a stall).
+     */
+    private void awaitOwedReplies() {
+        if (inFlight == null) return; // never logged in: every reply was made on this thread
+        long deadline = System.nanoTime() + OWED_REPLIES_WAIT_NANOS;
+        try {
+            while (!outbox.isClosed()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return;
+                // Polled in slices, so that a close from outside ends the wait soon.
+                long slice = Math.min(left, OWED_REPLIES_SLICE_NANOS);
+                if (inFlight.tryAcquire(inFlightLimit, slice, TimeUnit.NANOSECONDS)) {
+                    inFlight.release(inFlightLimit);
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -284,10 +345,7 @@ final class Connection implements Runnable {
      */
     private void groupRequest(String requestId, GroupOp op) {
         inFlight.acquireUninterruptibly();
-        inGroupOrder(requestId, op).thenAccept(reply -> {
-            inFlight.release();
-            outbox.send(reply);
-        });
+        inGroupOrder(requestId, op).thenAccept(this::answer);
     }
 
     /** A group operation by {@code user}, run in {@link #inGroupOrder}: what it answers, possibly later. */
@@ -350,7 +408,7 @@ final class Connection implements Runnable {
     }
 
     private void login(Login l) throws ProtocolException {
-        if (user != null) throw new ProtocolException(ErrorCode.ALREADY_AUTHENTICATED, l.id(), "already logged in");
+        requireAnonymous(l.id());
         Authenticator.LoggedIn in;
         try {
             in = l.password() != null
@@ -366,9 +424,13 @@ final class Connection implements Runnable {
         user = in.user();
         tokenHash = in.tokenHash();
         leaveAnonymous();
-        inFlight = new java.util.concurrent.Semaphore(Math.max(1, services.config().outboxCapacity() / 2));
+        inFlightLimit = Math.max(1, services.config().outboxCapacity() / 2);
+        inFlight = new Semaphore(inFlightLimit);
         lastHeardNanos = System.nanoTime(); // from now on the sweep watches for silence, not for the login
         Thread.currentThread().setName("conn-" + user);
+        // Replies to what was read before this login (pings, say) go out ahead of its ok, which
+        // openInbox puts first in the queue, before any notice offered once the session attaches.
+        outbox.awaitFlushed(LOGIN_FLUSH_MILLIS);
         ChatStore.Attached attached = services.store().attach(user, outbox);
         if (attached.previous() != null) attached.previous().replaced();
         outbox.openInbox(user, new ServerFrame.LoginOk(l.id(), in.token(), attached.pending())); // reply, then items
@@ -384,7 +446,7 @@ final class Connection implements Runnable {
     }
 
     private void reply(ServerFrame frame) {
-        outbox.send(frame);
+        outbox.reply(frame);
     }
 
     // The peer's address and name are made when a log line or a login needs them, not kept: kept,

@@ -73,11 +73,6 @@ final class Outbox implements Endpoint {
         this.capacity = capacity;
     }
 
-    /** Queues a reply or notice; false if it was dropped (connection closing, or queue full and now cut). */
-    boolean send(ServerFrame frame) {
-        return enqueue(frame, codec.encode(frame), false);
-    }
-
     /**
      * Queues a reply or, if {@code droppable}, a transient notice. Notices may fill only half the
      * queue, so they can never crowd out replies; past that they are dropped. A full queue means
@@ -161,9 +156,10 @@ final class Outbox implements Endpoint {
         }
     }
 
+    /** Queues a reply (or an error that closes the connection); dropped only if it is closing or cut. */
     @Override
     public void reply(ServerFrame frame) {
-        send(frame);
+        enqueue(frame, codec.encode(frame), false);
     }
 
     @Override
@@ -178,7 +174,7 @@ final class Outbox implements Endpoint {
 
     @Override
     public void replaced() {
-        send(new ServerFrame.Error(null, loomchat.protocol.ErrorCode.SESSION_REPLACED,
+        reply(new ServerFrame.Error(null, loomchat.protocol.ErrorCode.SESSION_REPLACED,
                 "you logged in elsewhere; this connection is closed"));
         finish();
     }
@@ -408,8 +404,9 @@ final class Outbox implements Endpoint {
     }
 
     /**
-     * Marks when a system-level write starts and ends. Only the buffer's flushes reach it, so
-     * this costs two volatile writes per system call, not per frame.
+     * Marks when a socket write starts and ends, for the stall sweep. Only {@link Burst}'s writes
+     * reach it, one per burst rather than per frame, so this costs two volatile writes per system
+     * call.
      */
     private final class StallWatch extends java.io.FilterOutputStream {
         StallWatch(OutputStream out) {

@@ -149,4 +149,32 @@ class SessionTest {
             assertTrue(w.closedByServer());
         }
     }
+
+    @Test
+    void aLoginOkComesAfterTheRepliesToRequestsReadBeforeIt() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("socket_send_buffer", 4096))) {
+            server.register("alice");
+            String token;
+            try (Wire first = server.connect()) {
+                token = first.login("alice").path("token").asText();
+            }
+            try (Wire w = Wire.connectSlowReader(server.port())) {
+                // given pongs enough to fill both sockets' buffers, so that some wait in the queue
+                String pad = "p".repeat(60);
+                int pings = 400;
+                for (int i = 0; i < pings; i++) w.send("{'type':'ping','id':'" + pad + i + "'}");
+
+                // when the client logs in by token without waiting, and only then reads
+                w.send("{'type':'login','id':'in','user':'alice','token':'" + token + "'}");
+                Thread.sleep(300);
+
+                // then every pong comes before the login's ok
+                for (int i = 0; i < pings; i++) {
+                    JsonNode next = w.next();
+                    assertEquals("pong", next.path("type").asText(), "frame " + i + ": " + next);
+                }
+                assertEquals("in", w.next().path("id").asText());
+            }
+        }
+    }
 }
