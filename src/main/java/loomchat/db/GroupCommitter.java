@@ -504,7 +504,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 switch (op) {
                     case Commit.WriteItem w when acked.contains(w) -> w.done().complete(null);
                     case Commit.WriteItem w -> {
-                        w.entry().failed();
+                        w.entry().markFailed();
                         store.writeFailed(w.user(), w.entry());
                         w.done().completeExceptionally(e);
                     }
@@ -533,7 +533,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         for (Commit.ReserveSeq r : reserves) store.reserved(r.user(), r.upTo()); // items may be pushed now
         for (Commit op : batch) {
             if (op instanceof Commit.WriteItem w) {
-                w.entry().written(); // no effect on a skipped entry
+                w.entry().markWritten(); // no effect on a skipped entry
                 w.done().complete(null);
             } else if (op instanceof Commit.SaveSendKey k) {
                 k.done().complete(null);

@@ -371,7 +371,7 @@ public final class ChatStore {
             if (limit <= st.inbox.ackedSeq) return List.of();
             dropped = st.inbox.ackUpTo(limit);
             boolean delete = false;
-            for (InboxEntry e : dropped) delete |= e.ackNeedsDelete();
+            for (InboxEntry e : dropped) if (e.markAcked()) delete = true;
             // Never refused for room (see GroupCommitter.takesRoom), and retried if its batch fails.
             if (delete) commits.offer(p.index, new Commit.DeleteItems(user, limit));
         } finally {

@@ -56,7 +56,7 @@ class InboxTest {
         // given two messages from alice, the first of whose write failed
         Inbox inbox = inboxWith(msg(1), msg(2));
         InboxEntry failed = inbox.get(0);
-        failed.failed();
+        failed.markFailed();
         // when it is counted out, twice (the committer may report it once per batch it was in)
         inbox.countOut(failed);
         inbox.countOut(failed);
