@@ -309,8 +309,7 @@ public final class ChatStore {
         long shareBytes = byteLimit / sendersToFill;
         long weight = Inbox.weight(msg);
         if (inbox.messages() < shareItems && inbox.bodyBytes() + weight <= shareBytes) return false;
-        long[] held = inbox.heldFrom(msg.from());
-        return held[0] >= shareItems || held[1] + weight > shareBytes;
+        return inbox.messagesFrom(msg.from()) >= shareItems || inbox.bytesFrom(msg.from()) + weight > shareBytes;
     }
 
     /**
