@@ -45,8 +45,10 @@ import loomchat.store.CommitQueue;
  * hold is free long before their wait ends; when room runs short, acknowledged items are taken
  * from anywhere in the held queue, past an unacknowledged one at its front.
  *
- * <p>Room is bounded per lane ({@code commit_queue_capacity}): every queued operation holds one
- * unit until it is committed.
+ * <p>Room is bounded per lane ({@code commit_queue_capacity}). An item write and a last-seen time
+ * each hold one unit from their offer (or their fan-out's reservation) until their batch is done,
+ * committed or failed, or until they are dropped unwritten as above; seq reservations, group send
+ * keys and deletes take none ({@link #takesRoom}).
  *
  * <p>Lane writers are platform threads: each spends its life in JDBC, and there are only a few.
  */
@@ -181,7 +183,10 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         unanswered.decrementAndGet();
     }
 
-    /** Operations queued and not yet committed, over all lanes. */
+    /**
+     * Room in use over all lanes: item writes and last-seen times queued or in a batch, and room
+     * reserved for fan-outs. Operations that take no room ({@link #takesRoom}) are not counted.
+     */
     public int backlog() {
         int n = 0;
         for (Lane lane : lanes) n += lane.capacity - lane.room.availablePermits();
