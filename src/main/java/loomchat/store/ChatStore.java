@@ -13,9 +13,10 @@ import loomchat.protocol.ServerFrame;
 import loomchat.protocol.ServerFrame.InboxItem;
 
 /**
- * The partitioned in-memory state: registered users, their live sessions and their inboxes.
+ * The in-memory state of every registered user (live session, inbox, last-seen time, recent send
+ * ids, rate budgets, groups joined, presence watchers), split into partitions each behind its own lock.
  *
- * <p>Every method locks exactly one partition, briefly, and does no I/O under it. Durable
+ * <p>Every method locks at most one partition, briefly, and does no I/O under it. Durable
  * changes are queued to the {@link CommitQueue} while the lock is held, which is what keeps
  * one user's operations in order on their way to the database.
  */
@@ -299,9 +300,10 @@ public final class ChatStore {
      * hold at most 1/{@code sendersToFill} of its caps, so that one spammer cannot fill an
      * offline user's inbox and so block everyone else's messages. For a group message the share
      * is of the doubled caps a fan-out may use ({@code limit}, {@code byteLimit}): a member past it
-     * misses the message, which the others still get, so it takes a sender a quarter of the plain
-     * caps, not an eighth. Counted per sender only once the inbox as a whole could hold a share
-     * (before, no sender can be over it), so a small inbox costs nothing here.
+     * misses the message, which the others still get, so it takes a sender 2/{@code sendersToFill}
+     * of the plain caps (a quarter at {@code inbox_senders_to_fill}'s default of 8). Counted per
+     * sender only once the inbox as a whole could hold a share (before, no sender can be over it),
+     * so a small inbox costs nothing here.
      */
     private boolean overShare(Inbox inbox, ServerFrame.Msg msg, long limit, long byteLimit) {
         if (sendersToFill <= 1) return false;
