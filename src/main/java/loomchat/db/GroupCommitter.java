@@ -6,9 +6,11 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -45,8 +47,10 @@ import loomchat.store.CommitQueue;
  * hold is free long before their wait ends; when room runs short, acknowledged items are taken
  * from anywhere in the held queue, past an unacknowledged one at its front.
  *
- * <p>Room is bounded per lane ({@code commit_queue_capacity}): every queued operation holds one
- * unit until it is committed.
+ * <p>Room is bounded per lane ({@code commit_queue_capacity}). An item write and a last-seen time
+ * each hold one unit from their offer (or their fan-out's reservation) until their batch is done,
+ * committed or failed, or until they are dropped unwritten as above; seq reservations, group send
+ * keys and deletes take none ({@link #takesRoom}).
  *
  * <p>Lane writers are platform threads: each spends its life in JDBC, and there are only a few.
  */
@@ -137,6 +141,13 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 || op instanceof Commit.DeleteItems);
     }
 
+    /** The units of room a batch's operations hold, given back when it is done. */
+    private static int roomTakenBy(List<Commit> batch) {
+        int used = 0;
+        for (Commit op : batch) if (takesRoom(op)) used++;
+        return used;
+    }
+
     @Override
     public boolean reserve(int[] partitions, long timeoutNanos) throws InterruptedException {
         // Counted while it waits, so that a fan-out waiting for room when the server closes is
@@ -181,7 +192,10 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         unanswered.decrementAndGet();
     }
 
-    /** Operations queued and not yet committed, over all lanes. */
+    /**
+     * Room in use over all lanes: item writes and last-seen times queued or in a batch, and room
+     * reserved for fan-outs. Operations that take no room ({@link #takesRoom}) are not counted.
+     */
     public int backlog() {
         int n = 0;
         for (Lane lane : lanes) n += lane.capacity - lane.room.availablePermits();
@@ -265,16 +279,13 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         public void run() {
             List<Commit> batch = new ArrayList<>();
             while (true) {
-                boolean roomShort = room.availablePermits() < capacity / 4 && System.nanoTime() - lastSweep >= tickNanos;
+                boolean roomShort = room.availablePermits() < capacity / 4
+                        && System.nanoTime() - lastSweep >= tickNanos;
                 dropAcked(held, roomShort);
                 if (roomShort) lastSweep = System.nanoTime();
                 dropAcked(prompt, false);
                 dropSuperseded(lastSeen);
-                long due = Long.MAX_VALUE;
-                for (Queue<Queued> q : queues) {
-                    Queued head = q.peek();
-                    if (head != null) due = Math.min(due, head.due());
-                }
+                long due = earliestDue();
                 if (due == Long.MAX_VALUE) {
                     if (closing) {
                         if (stopped) return;
@@ -282,7 +293,9 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                         continue;
                     }
                     idle = true;
-                    if (held.isEmpty() && lastSeen.isEmpty() && prompt.isEmpty()) LockSupport.parkNanos(IDLE_PARK_NANOS);
+                    if (held.isEmpty() && lastSeen.isEmpty() && prompt.isEmpty()) {
+                        LockSupport.parkNanos(IDLE_PARK_NANOS);
+                    }
                     idle = false;
                     continue;
                 }
@@ -296,26 +309,38 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     long chars = 0;
                     for (Queue<Queued> q : queues) chars = takeDue(q, now, batch, chars);
                     failure = commit(batch);
-                    // A failed delete is tried again after the back-off, behind what is queued now
-                    // (it covers every row up to its seq, so its place does not matter); not when
-                    // closing, which must end. Left undone, the rows come back after a restart.
-                    if (failure != null && !closing) {
-                        for (Commit op : batch) {
-                            if (op instanceof Commit.DeleteItems) {
-                                unanswered.incrementAndGet();
-                                add(op);
-                            }
-                        }
-                    }
+                    if (failure != null && !closing) requeueDeletes(batch); // not when closing, which must end
                 } finally {
-                    int used = 0;
-                    for (Commit op : batch) if (takesRoom(op)) used++;
-                    room.release(used);
+                    room.release(roomTakenBy(batch));
                     unanswered.addAndGet(-batch.size()); // after the answers, which queue send keys
                     batch.clear();
                 }
                 if (failure != null) backOff(failure);
                 else if (failedBatches > 0) recovered();
+            }
+        }
+
+        /** When the earliest of the queues' heads is due; {@link Long#MAX_VALUE} when every queue is empty. */
+        private long earliestDue() {
+            long due = Long.MAX_VALUE;
+            for (Queue<Queued> q : queues) {
+                Queued head = q.peek();
+                if (head != null) due = Math.min(due, head.due());
+            }
+            return due;
+        }
+
+        /**
+         * Queues the deletes of a failed batch again, to be tried after the back-off behind what is
+         * queued now (a delete covers every row up to its seq, so its place does not matter). Left
+         * undone, the rows would come back after a restart.
+         */
+        private void requeueDeletes(List<Commit> batch) {
+            for (Commit op : batch) {
+                if (op instanceof Commit.DeleteItems) {
+                    unanswered.incrementAndGet();
+                    add(op);
+                }
             }
         }
 
@@ -396,7 +421,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "{0}: group commit failed, database writes are failing: {1}",
                         thread.getName(), failure.toString());
             }
-            backoffNanos = Math.min(TimeUnit.SECONDS.toNanos(1), Math.max(TimeUnit.MILLISECONDS.toNanos(10), backoffNanos * 2));
+            backoffNanos = Math.min(TimeUnit.SECONDS.toNanos(1),
+                    Math.max(TimeUnit.MILLISECONDS.toNanos(10), backoffNanos * 2));
             if (!closing) LockSupport.parkNanos(backoffNanos);
         }
 
@@ -494,53 +520,72 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             }
         } catch (SQLException | RuntimeException e) {
             metrics.commitFailures.increment();
-            // The failure may have come before every operation was looked at (a statement that
-            // cannot even be prepared), so answer from the batch, not from what was sorted so far.
-            // Reservations first: a sender told of the failure may send again at once, and that
-            // send must see that the reservation is missing so that it asks for a new one.
-            for (Commit op : batch) if (op instanceof Commit.ReserveSeq r) store.reservationFailed(r.user());
-            java.util.Set<Commit.WriteItem> acked = new java.util.HashSet<>(skipped);
-            for (Commit op : batch) {
-                switch (op) {
-                    case Commit.WriteItem w when acked.contains(w) -> w.done().complete(null);
-                    case Commit.WriteItem w -> {
-                        w.entry().failed();
-                        store.writeFailed(w.user(), w.entry());
-                        w.done().completeExceptionally(e);
-                    }
-                    case Commit.SaveSendKey k -> k.done().completeExceptionally(e);
-                    default -> {
-                        // deletes are queued again by the lane; last-seen updates are retried by
-                        // nothing: at worst last_seen is a little old
-                    }
-                }
-            }
+            answerFailure(batch, skipped, e);
             return e;
         }
         // Counted before anyone is answered: whoever sees an ok sees the metrics that include it.
+        recordCommit(batch.size(), written.size(), skipped.size(), deletes, lastSeenWritten, started);
+        answerSuccess(batch, reserves);
+        return null;
+    }
+
+    /**
+     * Answers a batch whose transaction failed. An item acknowledged before the batch got to it is
+     * safe; every other item will not be delivered, and its sender is told, as is a send key's.
+     *
+     * @param skipped the items found acknowledged (so never written) before the failure
+     */
+    private void answerFailure(List<Commit> batch, List<Commit.WriteItem> skipped, Exception failure) {
+        // The failure may have come before every operation was looked at (a statement that
+        // cannot even be prepared), so answer from the batch, not from what was sorted so far.
+        // Reservations first: a sender told of the failure may send again at once, and that
+        // send must see that the reservation is missing so that it asks for a new one.
+        for (Commit op : batch) if (op instanceof Commit.ReserveSeq r) store.reservationFailed(r.user());
+        Set<Commit.WriteItem> acked = new HashSet<>(skipped);
+        for (Commit op : batch) {
+            switch (op) {
+                case Commit.WriteItem w when acked.contains(w) -> w.done().complete(null);
+                case Commit.WriteItem w -> {
+                    w.entry().markFailed();
+                    store.writeFailed(w.user(), w.entry());
+                    w.done().completeExceptionally(failure);
+                }
+                case Commit.SaveSendKey k -> k.done().completeExceptionally(failure);
+                default -> {
+                    // deletes are queued again by the lane; last-seen updates are retried by
+                    // nothing: at worst last_seen is a little old
+                }
+            }
+        }
+    }
+
+    /** Counts a committed batch in the metrics; {@code started} is when its commit began. */
+    private void recordCommit(int ops, int written, int skipped, int deletes, int lastSeenWritten, long started) {
         long micros = (System.nanoTime() - started) / 1000;
-        metrics.itemsWritten.add(written.size());
-        metrics.itemsSkipped.add(skipped.size());
+        metrics.itemsWritten.add(written);
+        metrics.itemsSkipped.add(skipped);
         metrics.itemsDeleted.add(deletes);
         metrics.lastSeenWritten.add(lastSeenWritten);
         metrics.commitBatches.increment();
-        metrics.commitOps.add(batch.size());
+        metrics.commitOps.add(ops);
         metrics.commitNanos.add(micros * 1000);
-        metrics.commitBatchSize.record(batch.size());
+        metrics.commitBatchSize.record(ops);
         metrics.commitLatencyMicros.record(micros);
+    }
+
+    /** Answers a committed batch: its seq reservations are durable, its items and send keys safe. */
+    private void answerSuccess(List<Commit> batch, List<Commit.ReserveSeq> reserves) {
+        for (Commit.ReserveSeq r : reserves) store.reserved(r.user(), r.upTo()); // items may be pushed now
         // In queue order, written and skipped alike: the sender's oks must come in the order its
         // messages were queued, which is the order the recipient receives them.
-        for (Commit.ReserveSeq r : reserves) store.reserved(r.user(), r.upTo()); // items may be pushed now
         for (Commit op : batch) {
             if (op instanceof Commit.WriteItem w) {
-                w.entry().written(); // no effect on a skipped entry
+                w.entry().markWritten(); // no effect on a skipped entry
                 w.done().complete(null);
             } else if (op instanceof Commit.SaveSendKey k) {
                 k.done().complete(null);
             }
         }
-
-        return null;
     }
 
     /** Replaces the sender's row for the key's request id (a retry may have written one before). */

@@ -13,9 +13,10 @@ import loomchat.protocol.ServerFrame;
 import loomchat.protocol.ServerFrame.InboxItem;
 
 /**
- * The partitioned in-memory state: registered users, their live sessions and their inboxes.
+ * The in-memory state of every registered user (live session, inbox, last-seen time, recent send
+ * ids, rate budgets, groups joined, presence watchers), split into partitions each behind its own lock.
  *
- * <p>Every method locks exactly one partition, briefly, and does no I/O under it. Durable
+ * <p>Every method locks at most one partition, briefly, and does no I/O under it. Durable
  * changes are queued to the {@link CommitQueue} while the lock is held, which is what keeps
  * one user's operations in order on their way to the database.
  */
@@ -299,9 +300,10 @@ public final class ChatStore {
      * hold at most 1/{@code sendersToFill} of its caps, so that one spammer cannot fill an
      * offline user's inbox and so block everyone else's messages. For a group message the share
      * is of the doubled caps a fan-out may use ({@code limit}, {@code byteLimit}): a member past it
-     * misses the message, which the others still get, so it takes a sender a quarter of the plain
-     * caps, not an eighth. Counted per sender only once the inbox as a whole could hold a share
-     * (before, no sender can be over it), so a small inbox costs nothing here.
+     * misses the message, which the others still get, so it takes a sender 2/{@code sendersToFill}
+     * of the plain caps (a quarter at {@code inbox_senders_to_fill}'s default of 8). Counted per
+     * sender only once the inbox as a whole could hold a share (before, no sender can be over it),
+     * so a small inbox costs nothing here.
      */
     private boolean overShare(Inbox inbox, ServerFrame.Msg msg, long limit, long byteLimit) {
         if (sendersToFill <= 1) return false;
@@ -309,8 +311,7 @@ public final class ChatStore {
         long shareBytes = byteLimit / sendersToFill;
         long weight = Inbox.weight(msg);
         if (inbox.messages() < shareItems && inbox.bodyBytes() + weight <= shareBytes) return false;
-        long[] held = inbox.heldFrom(msg.from());
-        return held[0] >= shareItems || held[1] + weight > shareBytes;
+        return inbox.messagesFrom(msg.from()) >= shareItems || inbox.bytesFrom(msg.from()) + weight > shareBytes;
     }
 
     /**
@@ -371,7 +372,7 @@ public final class ChatStore {
             if (limit <= st.inbox.ackedSeq) return List.of();
             dropped = st.inbox.ackUpTo(limit);
             boolean delete = false;
-            for (InboxEntry e : dropped) delete |= e.ackNeedsDelete();
+            for (InboxEntry e : dropped) if (e.markAcked()) delete = true;
             // Never refused for room (see GroupCommitter.takesRoom), and retried if its batch fails.
             if (delete) commits.offer(p.index, new Commit.DeleteItems(user, limit));
         } finally {

@@ -3,10 +3,13 @@ package loomchat.store;
 /**
  * Where the store hands durable changes; implemented by the group committer.
  *
- * <p>The queue is bounded: every queued operation takes one unit of room until it is committed.
- * A single item takes its room when it is offered and is refused when there is none; a group
- * fan-out {@linkplain #reserve reserves} room for all its items first, so that it is either
- * refused as a whole or reaches every member, never a few of them.
+ * <p>The queue is bounded. An item write and a last-seen time each hold one unit of room from
+ * their offer until their batch is done (committed or failed), or until they are dropped
+ * unwritten (acknowledged, superseded); seq reservations, group send keys and deletes of
+ * acknowledged rows take none (the committer's {@code takesRoom} says why). A single item takes
+ * its room when it is offered and is refused when there is none; a group fan-out
+ * {@linkplain #reserve reserves} room for all its items first, so that it is either refused as a
+ * whole or reaches every member, never a few of them.
  */
 public interface CommitQueue {
 

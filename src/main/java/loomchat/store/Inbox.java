@@ -87,8 +87,18 @@ final class Inbox {
         return n;
     }
 
-    /** {messages, body bytes} from {@code sender} held here; not to be changed by the caller. */
-    long[] heldFrom(String sender) {
+    /** How many messages from {@code sender} are held here (those counted out aside). */
+    long messagesFrom(String sender) {
+        return heldFrom(sender)[0];
+    }
+
+    /** The body bytes ({@link #weight}) of the messages from {@code sender} held here (those counted out aside). */
+    long bytesFrom(String sender) {
+        return heldFrom(sender)[1];
+    }
+
+    /** {messages, body bytes} from {@code sender}; the first ask counts every sender's, in one scan. */
+    private long[] heldFrom(String sender) {
         if (bySender == null) {
             bySender = new HashMap<>();
             for (int i = 0; i < size; i++) if (!get(i).countedOut) countSender(get(i).item(), 1);

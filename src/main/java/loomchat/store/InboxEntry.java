@@ -88,12 +88,16 @@ public final class InboxEntry {
         return state.compareAndSet(PENDING, WRITING);
     }
 
-    public void written() {
+    /** Marks an entry the committer claimed as written; no effect on one it skipped (acknowledged first). */
+    public void markWritten() {
         state.compareAndSet(WRITING, WRITTEN);
     }
 
-    /** The batch that held this entry failed (before or after claiming it); it will not be delivered. */
-    public void failed() {
+    /**
+     * Marks the entry failed: the batch that held it failed (before or after claiming it), and it
+     * will not be delivered. No effect on an entry acknowledged first.
+     */
+    public void markFailed() {
         if (!state.compareAndSet(WRITING, FAILED)) state.compareAndSet(PENDING, FAILED);
     }
 
@@ -102,8 +106,11 @@ public final class InboxEntry {
         return state.get() == FAILED;
     }
 
-    /** Marks the entry acknowledged; true when a stored copy may exist and must be deleted. */
-    boolean ackNeedsDelete() {
+    /**
+     * Marks the entry acknowledged, the ack's side of the race: a pending entry will now never be
+     * written. True if the committer claimed it first, so a stored copy may exist and must be deleted.
+     */
+    boolean markAcked() {
         if (state.compareAndSet(PENDING, ACKED)) return false;
         int s = state.get();
         return s == WRITING || s == WRITTEN;
