@@ -173,12 +173,22 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 for (int j = 0; j < i; j++) lanes[j].room.release(counts[j]);
                 return false; // more than the lane can ever hold: waiting would not help
             }
-            if (!lanes[i].room.tryAcquire(counts[i], Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            if (!lanes[i].room.tryAcquire(counts[i]) && !awaitRoom(lanes[i], counts[i], deadline)) {
                 for (int j = 0; j < i; j++) lanes[j].room.release(counts[j]);
                 return false;
             }
         }
         return true;
+    }
+
+    /** Waits until {@code deadline} for {@code units} of a lane's room, counted in the metrics while it waits. */
+    private boolean awaitRoom(Lane lane, int units, long deadline) throws InterruptedException {
+        metrics.waitingForCommitRoom.increment();
+        try {
+            return lane.room.tryAcquire(units, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } finally {
+            metrics.waitingForCommitRoom.decrement();
+        }
     }
 
     @Override

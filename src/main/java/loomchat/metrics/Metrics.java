@@ -34,6 +34,8 @@ public final class Metrics {
     public final LongAdder groupMembersSkipped = new LongAdder();
     /** Threads waiting for room in an outbound queue now: readers paused, and group operations. */
     public final LongAdder waitingForRoom = new LongAdder();
+    /** Fan-outs and group events waiting for room in the commit queue now: the disk is behind. */
+    public final LongAdder waitingForCommitRoom = new LongAdder();
     public final LongAdder slowClientsCut = new LongAdder();
     public final LongAdder badFrames = new LongAdder();
     public final LongAdder mediaBytesStored = new LongAdder();
@@ -91,6 +93,7 @@ public final class Metrics {
         counter(b, "loomchat_outbox_drops_total", outboxDrops);
         counter(b, "loomchat_group_members_skipped_total", groupMembersSkipped);
         line(b, "loomchat_waiting_for_room", "gauge", waitingForRoom.sum());
+        line(b, "loomchat_waiting_for_commit_room", "gauge", waitingForCommitRoom.sum());
         counter(b, "loomchat_slow_clients_cut_total", slowClientsCut);
         counter(b, "loomchat_bad_frames_total", badFrames);
         counter(b, "loomchat_media_bytes_stored_total", mediaBytesStored);

@@ -11,7 +11,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import loomchat.chat.Authenticator;
 import loomchat.chat.ClientAddress;
 import loomchat.chat.Groups;
@@ -52,6 +55,12 @@ public final class ChatServer implements AutoCloseable {
 
     private final Config config;
     private final Metrics metrics = new Metrics();
+    /**
+     * Group operations (sends, changes) running on threads of their own, which outlive their
+     * connection: shutdown waits for them before it closes the commit queue, which would refuse
+     * the events of a change whose database write is done.
+     */
+    private final AtomicInteger groupOpsRunning = new AtomicInteger();
     private final Database db;
     private final GroupCommitter committer;
     private final PasswordHasher hasher;
@@ -66,6 +75,8 @@ public final class ChatServer implements AutoCloseable {
     /** Refusals being written now: past this many a refused socket is closed without a word. */
     private final Semaphore refusing = new Semaphore(MAX_REFUSING);
     private static final int MAX_REFUSING = 256;
+    /** More than a group operation's longest wait, 5 s for commit room ({@code Router.ROOM_WAIT_NANOS}). */
+    private static final long GROUP_OPS_WAIT_NANOS = TimeUnit.SECONDS.toNanos(6);
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -284,6 +295,7 @@ public final class ChatServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            awaitGroupOps();
             mediaSweeper.close();
             committer.close();
             timer.shutdownNow();
@@ -291,6 +303,32 @@ public final class ChatServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "stopped");
         } finally {
             stopped.countDown();
+        }
+    }
+
+    /** A connection started a group operation on a thread of its own. */
+    void groupOpStarted() {
+        groupOpsRunning.incrementAndGet();
+    }
+
+    void groupOpEnded() {
+        groupOpsRunning.decrementAndGet();
+    }
+
+    /**
+     * At shutdown, once every connection has ended (so no new group operation can start): waits
+     * for the ones still running, at most {@link #GROUP_OPS_WAIT_NANOS}, the longest of them being
+     * a wait for room in the commit queue.
+     */
+    private void awaitGroupOps() {
+        long deadline = System.nanoTime() + GROUP_OPS_WAIT_NANOS;
+        while (groupOpsRunning.get() > 0) {
+            if (System.nanoTime() - deadline > 0) {
+                LOG.log(System.Logger.Level.WARNING, "{0} group operations still running",
+                        String.valueOf(groupOpsRunning.get()));
+                return;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
     }
 

@@ -371,6 +371,7 @@ final class Connection implements Runnable {
         CompletableFuture<ServerFrame.Reply> reply = new CompletableFuture<>();
         lastGroupOp = done;
         String by = user; // read here: the field is this connection's thread's alone
+        services.groupOpStarted();
         Thread.ofVirtual().name("conn-" + by + "-group").start(() -> {
             previous.join(); // completed normally, always: see the finally below
             // Group replies can be large, and operations already read go on while the reader
@@ -386,6 +387,7 @@ final class Connection implements Runnable {
                 reply.complete(Router.errorReply(requestId, e));
             } finally {
                 done.complete(null);
+                services.groupOpEnded();
             }
         });
         return reply;

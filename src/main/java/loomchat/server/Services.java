@@ -29,6 +29,15 @@ record Services(Config config, FrameCodec codec, ChatStore store, Authenticator 
         server.leftAnonymous(address);
     }
 
+    /** A connection's group operation runs on a thread of its own; shutdown waits for it. */
+    void groupOpStarted() {
+        server.groupOpStarted();
+    }
+
+    void groupOpEnded() {
+        server.groupOpEnded();
+    }
+
     void connectionClosed(Connection connection) {
         server.forget(connection);
     }

@@ -3,6 +3,9 @@ package loomchat.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import loomchat.testing.Await;
+import loomchat.testing.TestServer;
 import loomchat.testing.ServerTest;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
@@ -232,6 +235,38 @@ class RestartTest extends ServerTest {
             List<JsonNode> items = bob.next("msg", 2);
             assertEquals(List.of("one", "two"), items.stream().map(i -> i.path("body").asText()).toList());
             assertTrue(items.get(0).path("seq").asLong() < items.get(1).path("seq").asLong());
+        }
+    }
+
+    @Test
+    void aGroupChangeQueuedBehindAWaitingGroupMessageAtShutdownIsStillAnnounced() throws Exception {
+        server.close();
+        server = TestServer.start(Map.of("commit_lanes", 1, "commit_queue_capacity", 16, "ack_grace", "2s"));
+        server.register("carol", "dave");
+        try (Wire bob = server.userOnline("bob"); Wire eve = server.userOnline("eve");
+             Wire alice = server.userOnline("alice")) {
+            // given a group of alice and carol (offline)
+            alice.send("{'type':'group_create','id':'c','name':'rope','members':['carol']}");
+            alice.ack(alice.next("group").path("seq").asLong());
+            String group = alice.reply("c").path("group").asText();
+            // and every unit of commit room held by items bob has received and not acked
+            for (int i = 1; i <= 16; i++) eve.send("{'type':'send','id':'e" + i + "','to':'bob','body':'" + i + "'}");
+            bob.next("msg", 16);
+
+            // when alice sends the group a message, which waits for room, and adds dave behind it
+            alice.send("{'type':'send','id':'g1','group':'" + group + "','body':'on belay'}");
+            alice.send("{'type':'group_add','id':'a1','group':'" + group + "','users':['dave']}");
+            Await.until(() -> server.server().metrics().waitingForCommitRoom.sum() == 1, "the message waits for room");
+            // and the server is stopped cleanly
+            server.restart();
+        }
+
+        // then dave, a member now, has been told so
+        try (Wire dave = server.connect()) {
+            dave.login("dave");
+            JsonNode added = dave.next("group");
+            assertEquals("added", added.path("event").asText());
+            assertEquals("dave", added.path("users").get(0).asText());
         }
     }
 }
