@@ -2,6 +2,7 @@ package loomchat.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -170,12 +171,22 @@ public final class FrameCodec {
         return out;
     }
 
+    /**
+     * The line's one JSON object. Whatever follows it on the line, another object included, makes
+     * the whole line {@code bad_frame}: Jackson would otherwise stop after the first value and
+     * drop the rest unseen, so a second request on the line would never be answered.
+     */
     private JsonNode parseObject(byte[] buf, int off, int len) throws ProtocolException {
         JsonNode n;
-        try {
-            n = mapper.readTree(buf, off, len);
+        boolean trailing;
+        try (JsonParser p = factory.createParser(buf, off, len)) {
+            n = mapper.readTree(p);
+            trailing = n != null && p.nextToken() != null;
         } catch (IOException | RuntimeException e) {
             throw new ProtocolException(ErrorCode.BAD_FRAME, null, "not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (trailing) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, null, "one JSON object per line; something follows it");
         }
         if (n == null || !n.isObject()) {
             throw new ProtocolException(ErrorCode.BAD_FRAME, null, "a frame must be a JSON object");
@@ -219,7 +230,7 @@ public final class FrameCodec {
         if (hasPassword == hasToken) {
             throw new ProtocolException(ErrorCode.INVALID, id, "'login' needs exactly one of 'password' and 'token'");
         }
-        return hasPassword ? new Login(id, user, str(n, "password", id, 1, MAX_PASSWORD), null)
+        return hasPassword ? new Login(id, user, text(n, "password", id, 1, MAX_PASSWORD), null)
                 : new Login(id, user, null, str(n, "token", id, 1, 256));
     }
 
@@ -237,7 +248,8 @@ public final class FrameCodec {
             String mid = str(m, "id", id, 1, 128);
             String mime = m.hasNonNull("mime") ? str(m, "mime", id, 1, 255) : "application/octet-stream";
             JsonNode size = m.get("size");
-            long sz = size != null && size.canConvertToLong() && size.asLong() >= 0 ? size.asLong() : -1;
+            long sz = size != null && size.isIntegralNumber() && size.canConvertToLong() && size.asLong() >= 0
+                    ? size.asLong() : -1;
             if (size != null && !size.isNull() && sz < 0) {
                 throw new ProtocolException(ErrorCode.INVALID, id, "'media.size' must be a non-negative integer");
             }
@@ -285,6 +297,21 @@ public final class FrameCodec {
         return s;
     }
 
+    /**
+     * A string field whose length is counted in characters (code points), as the contract counts
+     * a password's: an emoji is one character, though Java counts it as two UTF-16 units. Only for
+     * fields the database does not keep as text; a column's length is in UTF-16 units (H2).
+     */
+    private static String text(JsonNode n, String field, String id, int min, int max) throws ProtocolException {
+        String s = str(n, field, id, 0, Integer.MAX_VALUE); // bounded by the frame
+        int chars = s.codePointCount(0, s.length());
+        if (chars < min || chars > max) {
+            throw new ProtocolException(ErrorCode.INVALID, id,
+                    "'" + field + "' must have " + min + ".." + max + " characters");
+        }
+        return s;
+    }
+
     private static String name(JsonNode n, String field, String id) throws ProtocolException {
         String s = str(n, field, id, 1, 32);
         if (!NAME.matcher(s).matches()) {
@@ -295,7 +322,7 @@ public final class FrameCodec {
     }
 
     private static String password(JsonNode n, String id) throws ProtocolException {
-        return str(n, "password", id, MIN_PASSWORD, MAX_PASSWORD);
+        return text(n, "password", id, MIN_PASSWORD, MAX_PASSWORD);
     }
 
     private static List<String> names(JsonNode n, String field, String id, boolean optional)

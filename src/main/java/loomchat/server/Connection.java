@@ -201,7 +201,10 @@ final class Connection implements Runnable {
                     } catch (ProtocolException e) {
                         services.metrics().badFrames.increment();
                         reply(e.toFrame());
-                        if (++badFrames >= services.config().maxBadFrames()) {
+                        // Only what is not a frame at all counts: a user retrying a register with
+                        // too short a password (invalid) is not talking garbage.
+                        boolean malformed = e.code() == ErrorCode.BAD_FRAME || e.code() == ErrorCode.UNKNOWN_TYPE;
+                        if (malformed && ++badFrames >= services.config().maxBadFrames()) {
                             reply(new ServerFrame.Error(null, ErrorCode.BAD_FRAME, "too many bad frames; closing"));
                             outbox.finish();
                             return;

@@ -1,6 +1,7 @@
 package loomchat.server;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,13 +47,28 @@ public final class HttpFront implements AutoCloseable {
             http = https;
         }
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        http.createContext("/health", ex -> respond(ex, 200, "text/plain; charset=utf-8", "ok\n"));
-        http.createContext("/metrics", ex ->
-                respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()));
+        // Every path no other context claims: the JDK's own answer would be an HTML page.
+        http.createContext("/", HttpFront::notFound);
+        http.createContext("/health", only("/health", ex -> respond(ex, 200, "text/plain; charset=utf-8", "ok\n")));
+        http.createContext("/metrics", only("/metrics", ex ->
+                respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render())));
+    }
+
+    /** A handler for exactly {@code path}: a context also matches every path that merely starts with it. */
+    private static HttpHandler only(String path, HttpHandler handler) {
+        return ex -> {
+            if (ex.getRequestURI().getRawPath().equals(path)) handler.handle(ex);
+            else notFound(ex);
+        };
+    }
+
+    /** The answer to a path nothing serves, in the JSON shape of every other HTTP error (MediaHttp's). */
+    private static void notFound(HttpExchange ex) throws IOException {
+        respond(ex, 404, "application/json; charset=utf-8", "{\"error\":\"not_found\"}");
     }
 
     /** Adds a handler for a path prefix (media lives here). */
-    public void route(String path, com.sun.net.httpserver.HttpHandler handler) {
+    public void route(String path, HttpHandler handler) {
         http.createContext(path, handler);
     }
 

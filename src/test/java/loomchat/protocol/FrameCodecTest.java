@@ -59,6 +59,27 @@ class FrameCodecTest {
     }
 
     @Test
+    void aLineWithTwoObjectsIsBadFrameAndEchoesNoId() {
+        ProtocolException e = refused("{'type':'ping','id':'1'}{'type':'ping','id':'2'}");
+
+        assertEquals(ErrorCode.BAD_FRAME, e.code());
+        assertNull(e.requestId());
+    }
+
+    @Test
+    void anObjectFollowedByGarbageIsBadFrame() {
+        ProtocolException e = refused("{'type':'ping','id':'1'} garbage");
+
+        assertEquals(ErrorCode.BAD_FRAME, e.code());
+        assertNull(e.requestId());
+    }
+
+    @Test
+    void whitespaceAfterTheObjectIsNotATrailingToken() throws ProtocolException {
+        assertEquals(new Ping("1"), decode("{'type':'ping','id':'1'} \t "));
+    }
+
+    @Test
     void nonObjectIsBadFrame() {
         assertEquals(ErrorCode.BAD_FRAME, refused("[1,2,3]").code());
         assertEquals(ErrorCode.BAD_FRAME, refused("'ping'").code());
@@ -98,6 +119,25 @@ class FrameCodecTest {
     }
 
     @Test
+    void passwordsAreCountedInCharactersNotUtf16Units() throws ProtocolException {
+        String emoji = "\uD83D\uDD11"; // one character, two UTF-16 units
+
+        // four emoji are 8 UTF-16 units but only 4 characters: too short
+        ProtocolException e =
+                refused("{'type':'register','id':'1','user':'alice','password':'" + emoji.repeat(4) + "'}");
+        assertEquals(ErrorCode.INVALID, e.code());
+        assertEquals("1", e.requestId());
+
+        // eight emoji are 8 characters; 1024 of them (2048 units) are still within the limit, for login too
+        assertEquals(new Register("1", "alice", emoji.repeat(8)),
+                decode("{'type':'register','id':'1','user':'alice','password':'" + emoji.repeat(8) + "'}"));
+        decode("{'type':'register','id':'1','user':'alice','password':'" + emoji.repeat(1024) + "'}");
+        decode("{'type':'login','id':'2','user':'alice','password':'" + emoji.repeat(1024) + "'}");
+        assertEquals(ErrorCode.INVALID,
+                refused("{'type':'login','id':'2','user':'alice','password':'" + emoji.repeat(1025) + "'}").code());
+    }
+
+    @Test
     void requestsNeedAnIdOf1To64Characters() {
         ProtocolException missing = refused("{'type':'ping'}");
         assertEquals(ErrorCode.INVALID, missing.code());
@@ -121,6 +161,17 @@ class FrameCodecTest {
         assertEquals(ErrorCode.INVALID, refused("{'type':'send','id':'c1','body':'hi'}").code());
         assertEquals(ErrorCode.INVALID, refused("{'type':'send','id':'c1','to':'bob','group':'g-1','body':'hi'}").code());
         assertEquals(ErrorCode.INVALID, refused("{'type':'send','id':'c1','to':'bob'}").code());
+    }
+
+    @Test
+    void mediaSizeMustBeAnInteger() throws ProtocolException {
+        assertEquals(new Send("c1", "bob", null, "", new Media("m1", "image/png", 12)),
+                decode("{'type':'send','id':'c1','to':'bob','media':{'id':'m1','mime':'image/png','size':12}}"));
+
+        ProtocolException e = refused("{'type':'send','id':'c1','to':'bob','media':{'id':'m1','size':12.7}}");
+
+        assertEquals(ErrorCode.INVALID, e.code());
+        assertEquals("c1", e.requestId());
     }
 
     @Test

@@ -55,6 +55,25 @@ class AccountsTest extends ServerTest {
     }
 
     @Test
+    void aPasswordIsCountedInCharactersNotUtf16Units() throws Exception {
+        String key = "\uD83D\uDD11"; // one character, two UTF-16 units
+        try (Wire w = server.connect()) {
+            // four emoji are 8 UTF-16 units but 4 characters: too short
+            JsonNode shortOne =
+                    w.request("{'type':'register','id':'1','user':'alice','password':'" + key.repeat(4) + "'}", "1");
+            assertEquals("invalid", shortOne.path("code").asText());
+
+            // eight are enough, and log in
+            JsonNode r = w.request("{'type':'register','id':'2','user':'alice','password':'" + key.repeat(8) + "'}",
+                    "2");
+            assertEquals("ok", r.path("type").asText(), r.toString());
+            JsonNode login = w.request("{'type':'login','id':'3','user':'alice','password':'" + key.repeat(8) + "'}",
+                    "3");
+            assertEquals("ok", login.path("type").asText(), login.toString());
+        }
+    }
+
+    @Test
     void registerWithoutIdIsInvalid() throws Exception {
         try (Wire w = server.connect()) {
             w.send("{'type':'register','user':'alice','password':'correct horse'}");
