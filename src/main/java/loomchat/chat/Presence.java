@@ -18,7 +18,8 @@ import loomchat.store.Watchers;
  *
  * <p>Nothing here is stored or retried. A watched user's watchers live in that user's state
  * ({@link Watchers}), so a user watched by thousands and a connection watching thousands both
- * cost one set entry per pair, with no lock shared between users. Telling someone is offering
+ * cost two set entries per pair (one on each side: the watched user's watchers, the connection's
+ * list of whom it watches), with no lock shared between users. Telling someone is offering
  * a frame to their connection's outbox, which queues and returns; a notice for a connection
  * whose queue is full is dropped with it.
  */
