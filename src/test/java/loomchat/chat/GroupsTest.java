@@ -130,11 +130,7 @@ class GroupsTest extends ServerTest {
                     .send("{'type':'group_info','id':'i1','group':'" + g + "'}");
 
             // then each saw the one before it: carol gets the message, and the info lists her
-            java.util.Map<String, JsonNode> replies = new java.util.HashMap<>();
-            while (replies.size() < 3) {
-                JsonNode r = alice.nextMatching(f -> f.has("id"), "a reply");
-                replies.put(r.path("id").asText(), r);
-            }
+            java.util.Map<String, JsonNode> replies = alice.replies("a1", "s1", "i1");
             assertEquals("ok", replies.get("a1").path("type").asText());
             assertEquals("ok", replies.get("s1").path("type").asText());
             assertEquals("welcome carol", carol.next("msg").path("body").asText());

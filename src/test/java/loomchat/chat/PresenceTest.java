@@ -80,7 +80,7 @@ class PresenceTest extends ServerTest {
     }
 
     @Test
-    void oneUserWatchedByMany() throws Exception {
+    void everyWatcherIsToldWhenTheWatchedUserComesOnline() throws Exception {
         server.register("bob");
         List<Wire> watchers = new ArrayList<>();
         try {

@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import loomchat.testing.Await;
 import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
@@ -111,11 +111,7 @@ class AbuseTest {
                     .send("{'type':'send','id':'s2','to':'bob','body':'2'}")
                     .send("{'type':'send','id':'s3','to':'bob','body':'3'}");
             bob.ack(bob.next("msg").path("seq").asLong()).ack(bob.next("msg").path("seq").asLong());
-            Map<String, JsonNode> replies = new HashMap<>();
-            while (replies.size() < 3) {
-                JsonNode r = alice.nextMatching(f -> f.has("id"), "a reply");
-                replies.put(r.path("id").asText(), r);
-            }
+            Map<String, JsonNode> replies = alice.replies("s1", "s2", "s3");
             JsonNode first = replies.get("s1");
             assertEquals("ok", first.path("type").asText());
             assertEquals("ok", replies.get("s2").path("type").asText());
@@ -288,11 +284,9 @@ class AbuseTest {
         try (TestServer server = TestServer.start(Map.of("write_stall_timeout", "500ms", "send_rate", 100000,
                 "send_burst", 100000, "outbox_capacity", 100000, "inbox_senders_to_fill", 1))) {
             // given bob logs in and then never reads
-            Socket bob = new Socket("127.0.0.1", server.port());
-            bob.setReceiveBufferSize(4096);
-            bob.getOutputStream().write(("{\"type\":\"register\",\"id\":\"r\",\"user\":\"bob\",\"password\":\"" + Wire.PASSWORD
-                    + "\"}\n{\"type\":\"login\",\"id\":\"l\",\"user\":\"bob\",\"password\":\"" + Wire.PASSWORD + "\"}\n").getBytes());
-            Thread.sleep(300); // let the login finish before alice floods him
+            Wire bob = Wire.connectSlowReader(server.port());
+            bob.register("bob");
+            bob.login("bob");
             String body = "x".repeat(4000);
             int sent = 2000; // 8 MB: far more than the socket buffers on both sides hold
             try (Wire alice = server.userOnline("alice")) {
@@ -300,15 +294,11 @@ class AbuseTest {
                 for (int i = 0; i < sent; i++) assertEquals("ok", alice.reply("s" + i).path("type").asText());
             }
             // then the server cuts him off (while he still reads nothing)
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (server.server().metrics().slowClientsCut.sum() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertEquals(1, server.server().metrics().slowClientsCut.sum(), "a client that does not read is cut off");
+            Await.until(() -> server.server().metrics().slowClientsCut.sum() > 0, "a client that does not read is cut off");
+            assertEquals(1, server.server().metrics().slowClientsCut.sum());
             // and has closed its side: no connection is left open though bob never closed his socket
             // (draining bob's socket to see the close would take long: a zero TCP window backs off)
-            while (server.server().connectionCount() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
-            assertEquals(0, server.server().connectionCount(), "the server closed its side");
+            Await.until(() -> server.server().connectionCount() == 0, "the server closed its side");
             bob.close();
             // and after reconnecting he receives every message
             try (Wire again = server.connect()) {
