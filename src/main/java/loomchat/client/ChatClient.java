@@ -165,7 +165,9 @@ public final class ChatClient implements AutoCloseable {
      * {@code welcome}; {@code connectTimeout} bounds the TCP connect, the handshake and the
      * wait for the welcome, each.
      *
-     * @throws IOException if the server cannot be reached or does not greet like a loomchat server
+     * @throws IOException if the server cannot be reached or does not greet like a loomchat server;
+     *     if it refused the connection ({@code overloaded}, {@code rate_limited}), the exception's
+     *     cause is a {@link ChatException} with the server's code and message
      */
     public static ChatClient connect(String host, int port, SSLSocketFactory tls, Duration connectTimeout)
             throws IOException {
@@ -216,12 +218,17 @@ public final class ChatClient implements AutoCloseable {
         if (first != LineReader.Line.FRAME) {
             throw new IOException(peer + " closed the connection or sent an overlong line instead of a welcome");
         }
+        ServerFrame frame;
         try {
-            if (CODEC.decodeServer(lines.buffer(), lines.offset(), lines.length()) instanceof ServerFrame.Welcome w) {
-                return w;
-            }
+            frame = CODEC.decodeServer(lines.buffer(), lines.offset(), lines.length());
         } catch (ProtocolException | RuntimeException e) {
             throw new IOException(peer + " sent an unreadable first frame: " + e.getMessage(), e);
+        }
+        if (frame instanceof ServerFrame.Welcome w) return w;
+        if (frame instanceof ServerFrame.Error e) {
+            // A server at its limits sends one error instead of the welcome, and closes.
+            ChatException refusal = new ChatException(e.code(), e.message());
+            throw new IOException(peer + " refused the connection: " + refusal.getMessage(), refusal);
         }
         throw new IOException(peer + " did not start with a welcome frame");
     }

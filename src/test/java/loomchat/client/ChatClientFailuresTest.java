@@ -1,6 +1,8 @@
 package loomchat.client;
 
+import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -10,6 +12,7 @@ import loomchat.protocol.ErrorCode;
 import loomchat.protocol.ServerFrame;
 import loomchat.testing.Await;
 import loomchat.testing.ServerTest;
+import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +62,23 @@ class ChatClientFailuresTest extends ServerTest {
         assertFalse(bob.isOpen());
         assertTrue(bob.closeCause().getMessage().contains("the listener's own check failed"), bob.closeCause().getMessage());
         bob.close();
+    }
+
+    @Test
+    void aServerAtItsConnectionLimitIsReportedWithItsCode() throws Exception {
+        // given a server that takes one connection, and has it
+        server.close();
+        server = TestServer.start(Map.of("max_connections", 1));
+        try (Wire first = server.connect()) {
+
+            // when another client connects
+            IOException refused = assertThrows(IOException.class,
+                    () -> ChatClient.connect("127.0.0.1", server.port()));
+
+            // then the server's refusal, {"type":"error","code":"overloaded",...}, comes with its code
+            ChatException why = assertInstanceOf(ChatException.class, refused.getCause(), refused.toString());
+            assertEquals(ErrorCode.OVERLOADED, why.code());
+        }
     }
 
     @Test
