@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -50,10 +51,11 @@ import loomchat.protocol.ServerFrame.Reply;
  * <p>Inbox items are acknowledged cumulatively by default ({@link #autoAck}): after the
  * listener has seen an item, the client acks the highest {@code seq} once it has drained what
  * the socket has already delivered, so a burst of a thousand items costs one ack, not a
- * thousand. Set the listeners before {@link #login}: the server starts pushing as soon as the
- * login succeeds, so a listener set after login is refused rather than miss them. A client
- * that sets no {@link #onItem} listener at all (one that only sends, say) does not want its
- * items: with auto-ack they are acked as they come, so that its receipts do not pile up.
+ * thousand; {@link #close()} sends the one still owed. Set the listeners before {@link #login}:
+ * the server starts pushing as soon as the login succeeds, so a listener set after login is
+ * refused rather than miss them. A client that sets no {@link #onItem} listener at all (one
+ * that only sends, say) does not want its items: with auto-ack they are acked as they come, so
+ * that its receipts do not pile up.
  *
  * <p>Listeners and the futures' dependent stages run on the reader thread. They must not wait
  * for a reply (a blocking call there would wait for the very thread that has to read it), so
@@ -76,6 +78,11 @@ public final class ChatClient implements AutoCloseable {
     private static final int WRITE_BUFFER = 4096;
     /** The reader thread's writes wait at most this many received frames for their flush. */
     private static final int FLUSH_EVERY = 64;
+    /**
+     * How long {@link #close()} waits, at most, for each step of its goodbye: a listener to finish
+     * its item, the write lock, and the server to close its side once it has read everything.
+     */
+    private static final Duration GOODBYE_WAIT = Duration.ofSeconds(1);
 
     /** One codec for every client of the process: it is thread-safe and not cheap to build. */
     private static final FrameCodec CODEC = new FrameCodec(MAX_INCOMING_FRAME);
@@ -96,7 +103,17 @@ public final class ChatClient implements AutoCloseable {
     private final Map<String, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
     /** Null while open; set once, by whoever closes first, to the reason, which late requests fail with. */
     private final AtomicReference<ChatException> closeCause = new AtomicReference<>();
+    /** Set by whoever closes the socket, fails the pending requests and runs onClose: once. */
+    private final AtomicBoolean released = new AtomicBoolean();
     private final Thread reader;
+    /**
+     * Held by the reader while it hands one frame to the listeners. {@link #close()} takes it
+     * before it marks the connection closed, so that an item whose listener is still running
+     * when close() is called is acked if the listener returns, and no item is handed on after.
+     */
+    private final ReentrantLock dispatching = new ReentrantLock();
+    /** Once the connection is closing politely, the reader drains what comes until this {@code nanoTime}. */
+    private volatile long goodbyeDeadline;
 
     // Set by the application on any thread, read by the reader thread.
     private volatile Consumer<InboxItem> itemListener = NO_ITEMS;
@@ -121,6 +138,9 @@ public final class ChatClient implements AutoCloseable {
      */
     private volatile boolean unflushed;
 
+    /** The goodbye has been written and the output shut: nothing more may be. Under {@link #writeLock}. */
+    private boolean outputShut;
+
     /**
      * An ack the reader could not write because a caller held {@link #writeLock} (0 if none).
      * The reader never waits for that lock: the caller may be blocked writing to a socket the
@@ -129,9 +149,16 @@ public final class ChatClient implements AutoCloseable {
      */
     private final AtomicLong owedAck = new AtomicLong();
 
+    /**
+     * The highest seq whose listener returned normally. Written only by the reader; volatile
+     * because {@link #close()} reads it for its last ack.
+     */
+    private volatile long highestSeen;
+    /** The highest seq this client's automatic acks have written. Under {@link #writeLock}. */
+    private long ackWritten;
+
     // Only the reader thread touches these.
     private int framesSinceFlush;
-    private long highestSeen;
     private long lastAcked;
     private int unacked;
 
@@ -165,7 +192,9 @@ public final class ChatClient implements AutoCloseable {
      * {@code welcome}; {@code connectTimeout} bounds the TCP connect, the handshake and the
      * wait for the welcome, each.
      *
-     * @throws IOException if the server cannot be reached or does not greet like a loomchat server
+     * @throws IOException if the server cannot be reached or does not greet like a loomchat server;
+     *     if it refused the connection ({@code overloaded}, {@code rate_limited}), the exception's
+     *     cause is a {@link ChatException} with the server's code and message
      */
     public static ChatClient connect(String host, int port, SSLSocketFactory tls, Duration connectTimeout)
             throws IOException {
@@ -216,12 +245,17 @@ public final class ChatClient implements AutoCloseable {
         if (first != LineReader.Line.FRAME) {
             throw new IOException(peer + " closed the connection or sent an overlong line instead of a welcome");
         }
+        ServerFrame frame;
         try {
-            if (CODEC.decodeServer(lines.buffer(), lines.offset(), lines.length()) instanceof ServerFrame.Welcome w) {
-                return w;
-            }
+            frame = CODEC.decodeServer(lines.buffer(), lines.offset(), lines.length());
         } catch (ProtocolException | RuntimeException e) {
             throw new IOException(peer + " sent an unreadable first frame: " + e.getMessage(), e);
+        }
+        if (frame instanceof ServerFrame.Welcome w) return w;
+        if (frame instanceof ServerFrame.Error e) {
+            // A server at its limits sends one error instead of the welcome, and closes.
+            ChatException refusal = new ChatException(e.code(), e.message());
+            throw new IOException(peer + " refused the connection: " + refusal.getMessage(), refusal);
         }
         throw new IOException(peer + " did not start with a welcome frame");
     }
@@ -235,6 +269,14 @@ public final class ChatClient implements AutoCloseable {
 
     /**
      * Where inbox items (messages, receipts, group events) go.
+     *
+     * <p>An item is acknowledged (with auto-ack) only once the listener has returned normally.
+     * If it throws a {@code RuntimeException}, the client neither acks that item nor hands the
+     * listener anything after it: it closes the connection, acking only the items before. The
+     * close is reported as any other: {@link #onClose} runs, and {@link #closeCause()} names the
+     * listener's failure and has it as its cause. The server pushes the item again at the next
+     * login, so a listener that fails (its own store is down, say) gets the item back later
+     * rather than lose it.
      *
      * @throws IllegalStateException once a login has been sent: the server pushes items the
      *     moment it succeeds, and those that came before the listener would be acked unseen
@@ -493,16 +535,38 @@ public final class ChatClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- closing
 
-    /** Closes the connection; pending requests fail with {@link ChatException}. Idempotent. */
+    /**
+     * Closes the connection with a goodbye; pending requests fail with {@link ChatException}.
+     * Idempotent.
+     *
+     * <p>With auto-ack, it first acks every item the listener has returned from (waiting up to a
+     * second for one it is still busy with), then waits, up to a second, for the server to close
+     * its side: once it returns, the server has read everything this client sent, so a new login
+     * of the same user finds those items gone, and their senders have had their answers. Items
+     * after that are not handed to the listener; they come again at the next login.
+     */
     @Override
     public void close() {
-        shutdown(new ChatException(null, "the client closed the connection"), false);
-        if (reader != Thread.currentThread() && reader.isAlive()) {
-            try {
-                reader.join(Duration.ofSeconds(1)); // so that a test sees onClose has run once close() returns
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        ChatException reason = new ChatException(null, "the client closed the connection");
+        if (sayGoodbye(reason) && Thread.currentThread() != reader) {
+            join(reader); // it ends when the server closes its side, and releases all
+            release(reason);
+        }
+        // On the reader thread (a listener closed the client) the reader releases all itself, once
+        // the listener has returned and the server has closed its side.
+        awaitReader();
+    }
+
+    /** Waits a little for the reader thread to end, so that a test sees onClose has run once close() returns. */
+    private void awaitReader() {
+        if (reader != Thread.currentThread() && reader.isAlive()) join(reader);
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join(GOODBYE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -516,11 +580,62 @@ public final class ChatClient implements AutoCloseable {
      */
     public void abort() {
         try {
-            socket.setSoLinger(true, 0); // close() then resets instead of sending FIN
+            socket.setSoLinger(true, 0); // closing then resets instead of sending FIN
         } catch (java.net.SocketException ignored) {
             // already closed
         }
-        close();
+        shutdown(new ChatException(null, "the client aborted the connection"), false); // no goodbye, no last ack
+        awaitReader();
+    }
+
+    /**
+     * Marks the connection closed for {@code reason} once the listener has finished its item, sends
+     * the ack still owed for the items it has seen and shuts the socket's output, which tells the
+     * server the client is done; the reader goes on draining until the server closes its side.
+     * Returns false if the connection was already closed; if the goodbye could not be written,
+     * everything is released at once.
+     */
+    private boolean sayGoodbye(ChatException reason) {
+        if (!isOpen()) return false;
+        goodbyeDeadline = System.nanoTime() + GOODBYE_WAIT.toNanos(); // before the reader can see the close
+        boolean waited = lockWithin(dispatching, GOODBYE_WAIT);
+        try {
+            if (!closeCause.compareAndSet(null, reason)) return false;
+        } finally {
+            if (waited) dispatching.unlock();
+        }
+        // The reader never waits for the write lock (see owedAck); a caller may, a little.
+        if (!lockWithin(writeLock, Thread.currentThread() == reader ? Duration.ZERO : GOODBYE_WAIT)) {
+            release(reason); // a writer is stuck: no goodbye, and the items come again
+            return true;
+        }
+        try {
+            outputShut = true;
+            long owed = owedAck.getAndSet(0); // an ack the reader left behind is already decided
+            long seq = Math.max(owed, autoAck ? highestSeen : 0);
+            if (seq > ackWritten) out.write(CODEC.encode(new ClientFrame.Ack(seq)));
+            out.flush();
+            unflushed = false;
+            socket.shutdownOutput();
+            // A server that stays silent does not hold the reader (for a read it starts from now on).
+            socket.setSoTimeout(Math.toIntExact(GOODBYE_WAIT.toMillis()));
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.log(System.Logger.Level.DEBUG, "goodbye to {0} failed: {1}", peer, e.toString());
+            release(reason);
+        } finally {
+            writeLock.unlock();
+        }
+        return true;
+    }
+
+    /** Takes {@code lock}, waiting at most {@code wait}; false if it could not. */
+    private static boolean lockWithin(ReentrantLock lock, Duration wait) {
+        try {
+            return lock.tryLock() || lock.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void shutdown(ChatException cause) {
@@ -537,6 +652,12 @@ public final class ChatClient implements AutoCloseable {
         ChatException reason = said == null ? cause
                 : new ChatException(said.code(), said.message() == null ? cause.getMessage() : said.message(), cause);
         if (!closeCause.compareAndSet(null, reason)) return;
+        release(reason);
+    }
+
+    /** Closes the socket, fails the pending requests with {@code reason} and runs onClose; once. */
+    private void release(ChatException reason) {
+        if (!released.compareAndSet(false, true)) return;
         closeQuietly(socket);
         for (String id : pending.keySet()) {
             CompletableFuture<Reply> f = pending.remove(id);
@@ -570,6 +691,11 @@ public final class ChatClient implements AutoCloseable {
             while (true) {
                 LineReader.Line line = lines.next();
                 if (line == LineReader.Line.EOF) break;
+                if (!isOpen()) {
+                    // Closing politely: what comes is drained unread until the server closes too.
+                    if (System.nanoTime() - goodbyeDeadline > 0) break;
+                    continue;
+                }
                 if (line == LineReader.Line.BLANK) continue;
                 if (line == LineReader.Line.TOO_LONG) {
                     LOG.log(System.Logger.Level.WARNING, "{0} sent a line over {1} bytes; closing", peer,
@@ -585,7 +711,12 @@ public final class ChatClient implements AutoCloseable {
                     LOG.log(System.Logger.Level.DEBUG, "skipping a frame from {0}: {1}", peer, e.getMessage());
                     continue;
                 }
-                dispatch(frame);
+                dispatching.lock();
+                try {
+                    if (isOpen()) dispatch(frame); // not once close() has sent its last ack
+                } finally {
+                    dispatching.unlock();
+                }
                 // A socket that never runs dry must not hold the reader's writes back for long.
                 if (++framesSinceFlush >= FLUSH_EVERY) flushBeforeWaiting();
             }
@@ -604,7 +735,11 @@ public final class ChatClient implements AutoCloseable {
             }
             throw e;
         } finally {
-            if (isOpen()) shutdown(cause != null ? cause : new ChatException(null, peer + " closed the connection"));
+            if (isOpen()) {
+                shutdown(cause != null ? cause : new ChatException(null, peer + " closed the connection"));
+            } else {
+                release(closeCause.get()); // after a goodbye, which left that to this thread
+            }
         }
     }
 
@@ -633,7 +768,12 @@ public final class ChatClient implements AutoCloseable {
         try {
             listener.accept(item);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "onItem listener failed on seq " + item.seq(), e);
+            // Acking it would lose it for good: close instead, and the server pushes it again.
+            LOG.log(System.Logger.Level.WARNING, "onItem listener failed on seq " + item.seq() + "; closing", e);
+            ChatException failure = new ChatException(null, "the onItem listener failed on seq " + item.seq()
+                    + ", which is left unacknowledged: " + e, e);
+            sayGoodbye(failure);
+            return;
         }
         if (item.seq() > highestSeen) highestSeen = item.seq();
         if (++unacked >= ACK_EVERY) ackBeforeWaiting();
@@ -664,9 +804,11 @@ public final class ChatClient implements AutoCloseable {
 
     /** Writes the ack the reader left, if any; under {@link #writeLock}. */
     private void writeOwedAck() throws IOException {
+        if (outputShut) return; // the goodbye sent the last ack
         long seq = owedAck.getAndSet(0); // taken whole: the reader may be setting a newer one
         if (seq == 0) return;
         out.write(CODEC.encode(new ClientFrame.Ack(seq)));
+        ackWritten = seq;
     }
 
     /** The socket's input, which sends the pending ack whenever the reader is about to wait for more. */
@@ -690,6 +832,7 @@ public final class ChatClient implements AutoCloseable {
     private void write(byte[] line) throws IOException {
         writeLock.lock();
         try {
+            if (outputShut) throw new SocketException("the connection to " + peer + " is closing");
             writeOwedAck();
             out.write(line);
             // The reader thread writes in bursts (a listener answers each of many items, an ok's

@@ -1,6 +1,9 @@
 package loomchat.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -8,8 +11,10 @@ import java.util.concurrent.TimeUnit;
 import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ErrorCode;
 import loomchat.protocol.ServerFrame;
+import loomchat.protocol.ServerFrame.InboxItem;
 import loomchat.testing.Await;
 import loomchat.testing.ServerTest;
+import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +64,72 @@ class ChatClientFailuresTest extends ServerTest {
         assertFalse(bob.isOpen());
         assertTrue(bob.closeCause().getMessage().contains("the listener's own check failed"), bob.closeCause().getMessage());
         bob.close();
+    }
+
+    @Test
+    void aListenerThatThrowsIsNamedAsTheReasonOfTheClose() throws Exception {
+        // given bob's item listener fails with an exception
+        server.register("bob");
+        ChatClient bob = ChatClient.connect("127.0.0.1", server.port())
+                .onItem(item -> { throw new IllegalStateException("the listener's database is down"); });
+        bob.login("bob", Wire.PASSWORD);
+
+        // when an item arrives
+        try (Wire alice = server.userOnline("alice")) {
+            alice.send("{'type':'send','id':'c1','to':'bob','body':'hello'}");
+
+            // then the client closes, and says it was the listener
+            Await.until(() -> !bob.isOpen(), Duration.ofSeconds(5), "the client to close");
+            bob.close();
+            String why = bob.closeCause().getMessage();
+            assertTrue(why.contains("onItem") && why.contains("the listener's database is down"), why);
+        }
+    }
+
+    @Test
+    void anItemWhoseListenerThrewIsPushedAgainAtTheNextLogin() throws Exception {
+        // given bob's item listener fails with an exception on what it is given
+        server.register("bob");
+        BlockingQueue<InboxItem> tried = new LinkedBlockingQueue<>();
+        ChatClient bob = ChatClient.connect("127.0.0.1", server.port()).onItem(item -> {
+            tried.add(item);
+            throw new IllegalStateException("the listener's database is down");
+        });
+        bob.login("bob", Wire.PASSWORD);
+        try (Wire alice = server.userOnline("alice")) {
+            alice.send("{'type':'send','id':'c1','to':'bob','body':'hello'}");
+            ServerFrame.Msg first = assertInstanceOf(ServerFrame.Msg.class, tried.poll(5, TimeUnit.SECONDS));
+            Await.until(() -> !bob.isOpen(), Duration.ofSeconds(5), "the client to close");
+            bob.close();
+
+            // when bob logs in again
+            try (Wire again = server.connect()) {
+                JsonNode login = again.login("bob");
+
+                // then the item the listener failed on was not acknowledged: it is pushed again
+                assertEquals(1, login.path("pending").asInt());
+                JsonNode msg = again.next("msg");
+                assertEquals(first.seq(), msg.path("seq").asLong());
+                assertEquals(first.msg(), msg.path("msg").asText());
+            }
+        }
+    }
+
+    @Test
+    void aServerAtItsConnectionLimitIsReportedWithItsCode() throws Exception {
+        // given a server that takes one connection, and has it
+        server.close();
+        server = TestServer.start(Map.of("max_connections", 1));
+        try (Wire first = server.connect()) {
+
+            // when another client connects
+            IOException refused = assertThrows(IOException.class,
+                    () -> ChatClient.connect("127.0.0.1", server.port()));
+
+            // then the server's refusal, {"type":"error","code":"overloaded",...}, comes with its code
+            ChatException why = assertInstanceOf(ChatException.class, refused.getCause(), refused.toString());
+            assertEquals(ErrorCode.OVERLOADED, why.code());
+        }
     }
 
     @Test
