@@ -182,6 +182,8 @@ final class Connection implements Runnable {
             if (user != null) lastHeardNanos = System.nanoTime(); // any line, a blank keep-alive too
             switch (line) {
                 case EOF -> {
+                    // The client sends nothing more, acks included: offline now, answers still owed.
+                    endSession();
                     awaitOwedReplies();
                     return;
                 }
@@ -262,11 +264,11 @@ final class Connection implements Runnable {
      * before the logout) go out first: the logout's ok is the last reply the client gets.
      */
     private void logout(Logout l) throws ProtocolException {
-        awaitOwedReplies();
         services.auth().revoke(l.id(), tokenHash);
-        // Offline before the ok: once the client has its answer (or sees the close that follows
-        // it), its watchers and any new connection see it gone, not still online.
+        // Offline at once, before the owed replies and the ok: once the client has its answer (or
+        // sees the close that follows it), its watchers and any new connection see it gone.
         endSession();
+        awaitOwedReplies();
         reply(new ServerFrame.Ok(l.id()));
         outbox.finish();
     }
@@ -307,7 +309,9 @@ final class Connection implements Runnable {
      * Waits until every send and group request read so far has its reply queued, at most
      * {@link #OWED_REPLIES_WAIT_NANOS}: before a logout's ok, and at the end of the client's
      * stream (a script that writes its requests and then closes its sending side still reads the
-     * answers). Returns early if the connection is closed from outside (shutdown, a stall).
+     * answers). The session has ended by then: a send's ok may wait for its recipient's ack, up to
+     * {@code ack_grace}, and the user is not shown online meanwhile. Returns early if the
+     * connection is closed from outside (shutdown, a stall).
      */
     private void awaitOwedReplies() {
         if (inFlight == null) return; // never logged in: every reply was made on this thread
