@@ -21,8 +21,14 @@ import sun.misc.Signal;
 @Command(name = "serve", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Run the chat server.")
 public final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--config", description = "YAML settings file (default: ./config.yaml if present)")
+    @Option(names = "--config", description = "YAML settings file (default: ./config.yaml if present; "
+            + "with --for-tests only a file named here is read)")
     Path config;
+
+    @Option(names = "--for-tests", description = "settings for a test suite on this machine, beneath --config, "
+            + "--set and the other options: 127.0.0.1 only, cheap password hashing, no login or registration "
+            + "limits in practice, ack_grace 200ms, no free-disk floor for uploads. Never for production")
+    boolean forTests;
 
     @Option(names = "--port", description = "chat port; 0 = any free port")
     Integer port;
@@ -43,10 +49,16 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Config cfg;
         try {
-            cfg = ConfigLoader.load(configFile(), overrides());
+            cfg = ConfigLoader.load(forTests ? ConfigLoader.forTests() : Map.of(), configFile(), overrides());
         } catch (ConfigException e) {
             System.err.println("loomchat: bad configuration: " + e.getMessage());
             return 2;
+        }
+        if (forTests) {
+            // stderr: stdout carries only the listening line, which test harnesses parse
+            StringBuilder line = new StringBuilder("loomchat: test settings on (--for-tests, not for production),");
+            ConfigLoader.forTests().forEach((key, value) -> line.append(' ').append(key).append('=').append(value));
+            System.err.println(line.append("; --config and --set win over them"));
         }
         ChatServer server;
         try {
@@ -63,13 +75,24 @@ public final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Runs on a signal's own thread. A second signal finds a close already running, and close()
+     * then returns at once: waiting for it to end keeps the exit from cutting the shutdown short.
+     */
     private static void stopAndExit(ChatServer server) {
         server.close();
+        try {
+            server.awaitClose();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         System.exit(0);
     }
 
     private Path configFile() {
         if (config != null) return config;
+        // A suite run from a project's root must not pick up that project's own settings.
+        if (forTests) return null;
         Path local = Path.of("config.yaml");
         return Files.isRegularFile(local) ? local : null;
     }

@@ -99,8 +99,17 @@ public final class ConfigLoader {
      * @param overrides keys to values (strings or numbers) that win over the file, e.g. from flags
      */
     public static Config load(Path file, Map<String, ?> overrides) {
+        return load(Map.of(), file, overrides);
+    }
+
+    /**
+     * Loads settings with one more layer, beneath the file: defaults, then {@code beneath} (such
+     * as {@link #forTests()}), then the file, then {@code overrides}.
+     */
+    public static Config load(Map<String, ?> beneath, Path file, Map<String, ?> overrides) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode merged = json.valueToTree(DEFAULTS);
+        merge(merged, json.valueToTree(beneath), "settings beneath the file");
         if (file != null) {
             JsonNode fromFile;
             try {
@@ -127,6 +136,39 @@ public final class ConfigLoader {
                     + ") must be at most 'max_inbox_items' (" + config.maxInboxItems() + ")");
         }
         return config;
+    }
+
+    /**
+     * The settings of {@code serve --for-tests}, for a server that a test suite starts on one
+     * machine, keys as in config.yaml. Each one, and why:
+     * <ul>
+     * <li>{@code bind=127.0.0.1}: the tests' clients are local; nobody else should reach a server
+     *     with these settings.
+     * <li>{@code password_iterations=1000}: at the production cost (600,000) every registration
+     *     and password login takes about a second of CPU.
+     * <li>{@code ack_grace=200ms}: test clients often leave items unacknowledged while they look at
+     *     something else, and a sender's {@code ok} then waits this long (1 s by default); shorter
+     *     keeps a suite quick and still exercises the held path.
+     * <li>{@code registrations_per_address}, {@code login_failures_per_user} and
+     *     {@code login_failures_per_address} at 1,000,000: every test client comes from 127.0.0.1,
+     *     so the defaults (100 registrations per 10 min, 10 and 50 failed logins per 5 min) would
+     *     soon answer every registration or login of a suite with {@code rate_limited}.
+     * <li>{@code media_min_free_bytes=0}: a test runner's temporary disk may have less than the
+     *     default 512 MiB free, and every upload would get 507.
+     * </ul>
+     * Ports and the data directory are not among them: a test passes its own (port 0, a temporary
+     * directory).
+     */
+    public static Map<String, Object> forTests() {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("bind", "127.0.0.1");
+        t.put("password_iterations", 1000);
+        t.put("ack_grace", "200ms");
+        t.put("registrations_per_address", 1_000_000);
+        t.put("login_failures_per_user", 1_000_000);
+        t.put("login_failures_per_address", 1_000_000);
+        t.put("media_min_free_bytes", 0);
+        return t;
     }
 
     /** Settings from defaults and the given overrides only: what tests use. */

@@ -139,4 +139,19 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file("- port\n- 7070\n"), Map.of()));
         assertFalse(e.getMessage().isBlank());
     }
+
+    @Test
+    void theTestSettingsLieBeneathTheFileAndTheOverrides() throws Exception {
+        // given the test settings, a file that sets one of them and an override of another
+        Path f = file("password_iterations: 5000\n");
+
+        // when they are loaded together
+        Config c = ConfigLoader.load(ConfigLoader.forTests(), f, Map.of("bind", "0.0.0.0"));
+
+        // then the file and the override win, and the rest of the test settings hold
+        assertEquals(5000, c.passwordIterations());
+        assertEquals("0.0.0.0", c.bind());
+        assertEquals(Duration.ofMillis(200), c.ackGrace());
+        assertEquals(1_000_000, c.loginFailuresPerAddress());
+    }
 }
