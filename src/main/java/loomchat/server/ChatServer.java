@@ -12,6 +12,7 @@ import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import loomchat.chat.Authenticator;
@@ -112,8 +113,8 @@ public final class ChatServer implements AutoCloseable {
             int groupCount = groupRecords.load(groupTable, store);
             LOG.log(System.Logger.Level.INFO, "loaded {0} groups", String.valueOf(groupCount));
             Router router = new Router(store, ids, metrics, media, groupTable, config.sendRate(), config.sendBurst());
-            java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(
-                    1, r -> Thread.ofPlatform().name("loomchat-timer").daemon().unstarted(r));
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                    r -> Thread.ofPlatform().name("loomchat-timer").daemon().unstarted(r));
             timer.setRemoveOnCancelPolicy(true); // a refusal's deadline, cancelled at once, must not stay queued
             this.timer = timer;
             opened.push(timer::shutdownNow);
