@@ -39,7 +39,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "directory for the database files and media")
     Path dataDir;
 
-    @Option(names = "--db-url", description = "JDBC URL of the database (default: H2 files under the data dir)")
+    @Option(names = "--db-url", description = "JDBC URL of the database (default: H2 files under the data dir). "
+            + "On H2 the server sets WRITE_DELAY 0 (needs an admin user), so that an ok survives kill -9")
     String dbUrl;
 
     @Option(names = "--set", description = "any other setting, as key=value (repeatable)")
