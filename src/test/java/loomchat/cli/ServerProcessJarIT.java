@@ -70,6 +70,25 @@ class ServerProcessJarIT {
     }
 
     @Test
+    void aSecondSigtermWaitsForTheShutdownTheFirstBegan() throws Exception {
+        // given a running server with messages written and clients connected
+        ServerJar.Server server = jar.serve(dataDir);
+        registerAndSendToOfflineBob(server.port());
+        Wire online = Wire.connect(server.port());
+
+        // when it gets SIGTERM twice in a row, as from an impatient Ctrl-C
+        server.process().destroy();
+        server.process().destroy();
+
+        // then it exits 0 only once the shutdown has finished
+        assertTrue(server.process().waitFor(30, TimeUnit.SECONDS), "stopped within 30 s of SIGTERM");
+        online.close();
+        assertEquals(0, server.process().exitValue());
+        List<String> err = jar.stderrLines(server.process());
+        assertTrue(err.stream().anyMatch(l -> l.endsWith("stopped")), "stderr: " + err);
+    }
+
+    @Test
     void badConfigurationExitsNonZeroWithOneLineNamingTheKey() throws Exception {
         Path config = workDir.resolve("bad.yaml");
         Files.writeString(config, "port: 0\nmax_frame_byte: 100\n");
