@@ -30,6 +30,10 @@ public final class ServeCommand implements Callable<Integer> {
             + "limits in practice, ack_grace 200ms, no free-disk floor for uploads. Never for production")
     boolean forTests;
 
+    @Option(names = "--print-config", description = "print every setting with the value it would have "
+            + "(YAML, keys as in config.yaml) and exit")
+    boolean printConfig;
+
     @Option(names = "--port", description = "chat port; 0 = any free port")
     Integer port;
 
@@ -48,9 +52,14 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Map<String, Object> beneath = forTests ? ConfigLoader.forTests() : Map.of();
         Config cfg;
         try {
-            cfg = ConfigLoader.load(forTests ? ConfigLoader.forTests() : Map.of(), configFile(), overrides());
+            if (printConfig) {
+                System.out.print(ConfigLoader.effectiveYaml(beneath, configFile(), overrides()));
+                return 0;
+            }
+            cfg = ConfigLoader.load(beneath, configFile(), overrides());
         } catch (ConfigException e) {
             System.err.println("loomchat: bad configuration: " + e.getMessage());
             return 2;

@@ -81,7 +81,7 @@ public final class ConfigLoader {
         d.put("write_stall_timeout", "30s");
         d.put("tls_keystore", "");
         d.put("tls_keystore_password", "");
-        return Map.copyOf(d);
+        return java.util.Collections.unmodifiableMap(d); // in order: the printed settings keep it
     }
 
     private ConfigLoader() {
@@ -107,6 +107,45 @@ public final class ConfigLoader {
      * as {@link #forTests()}), then the file, then {@code overrides}.
      */
     public static Config load(Map<String, ?> beneath, Path file, Map<String, ?> overrides) {
+        Config config = build(merged(beneath, file, overrides));
+        // Else a message as large as a frame may be would be refused by every inbox, forever: by
+        // the inbox's cap, or by one sender's share of it.
+        long share = config.maxInboxBytes() / config.inboxSendersToFill();
+        if (share < config.maxFrameBytes()) {
+            throw new ConfigException("'max_inbox_bytes' / 'inbox_senders_to_fill' (" + share
+                    + ") must be at least 'max_frame_bytes' (" + config.maxFrameBytes() + ")");
+        }
+        if (config.maxInboxItems() / config.inboxSendersToFill() < 1) {
+            throw new ConfigException("'inbox_senders_to_fill' (" + config.inboxSendersToFill()
+                    + ") must be at most 'max_inbox_items' (" + config.maxInboxItems() + ")");
+        }
+        return config;
+    }
+
+    /**
+     * Every setting that {@link #load(Map, Path, Map)} with the same arguments uses, as YAML with
+     * config.yaml's keys in the order of the defaults above, passwords masked: so that the keys
+     * and their effective values can be found from the jar alone. Checks the settings first.
+     */
+    public static String effectiveYaml(Map<String, ?> beneath, Path file, Map<String, ?> overrides) {
+        load(beneath, file, overrides);
+        ObjectNode merged = merged(beneath, file, overrides);
+        ObjectNode ordered = new ObjectMapper().createObjectNode();
+        for (String key : DEFAULTS.keySet()) {
+            boolean secret = key.endsWith("password") && !merged.get(key).asText().isEmpty();
+            ordered.set(key, secret ? ordered.textNode("***") : merged.get(key));
+        }
+        try {
+            return new ObjectMapper(YAMLFactory.builder()
+                    .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                    .build()).writeValueAsString(ordered);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write settings as YAML", e);
+        }
+    }
+
+    private static ObjectNode merged(Map<String, ?> beneath, Path file, Map<String, ?> overrides) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode merged = json.valueToTree(DEFAULTS);
         merge(merged, json.valueToTree(beneath), "settings beneath the file");
@@ -123,19 +162,7 @@ public final class ConfigLoader {
             }
         }
         merge(merged, json.valueToTree(overrides), "override");
-        Config config = build(merged);
-        // Else a message as large as a frame may be would be refused by every inbox, forever: by
-        // the inbox's cap, or by one sender's share of it.
-        long share = config.maxInboxBytes() / config.inboxSendersToFill();
-        if (share < config.maxFrameBytes()) {
-            throw new ConfigException("'max_inbox_bytes' / 'inbox_senders_to_fill' (" + share
-                    + ") must be at least 'max_frame_bytes' (" + config.maxFrameBytes() + ")");
-        }
-        if (config.maxInboxItems() / config.inboxSendersToFill() < 1) {
-            throw new ConfigException("'inbox_senders_to_fill' (" + config.inboxSendersToFill()
-                    + ") must be at most 'max_inbox_items' (" + config.maxInboxItems() + ")");
-        }
-        return config;
+        return merged;
     }
 
     /**

@@ -154,4 +154,29 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofMillis(200), c.ackGrace());
         assertEquals(1_000_000, c.loginFailuresPerAddress());
     }
+
+    @Test
+    void thePrintedSettingsReadBackAsAFileGiveTheSameSettings() throws Exception {
+        // given settings from the test layer and an override
+        Map<String, Object> overrides = Map.of("partitions", 128, "send_key_ttl", "12h");
+        Config original = ConfigLoader.load(ConfigLoader.forTests(), null, overrides);
+
+        // when they are printed and the print is loaded as a config file
+        String yaml = ConfigLoader.effectiveYaml(ConfigLoader.forTests(), null, overrides);
+        Config reread = ConfigLoader.load(file(yaml), Map.of());
+
+        // then nothing changed, and every key was there
+        assertEquals(original, reread);
+        for (String key : ConfigLoader.keys()) {
+            assertTrue(yaml.contains("\n" + key + ":") || yaml.startsWith(key + ":"), key);
+        }
+    }
+
+    @Test
+    void thePrintedSettingsMaskPasswords() {
+        String yaml = ConfigLoader.effectiveYaml(Map.of(), null, Map.of("db_password", "hunter2"));
+
+        assertFalse(yaml.contains("hunter2"), yaml);
+        assertTrue(yaml.contains("db_password: \"***\"") || yaml.contains("db_password: '***'"), yaml);
+    }
 }
