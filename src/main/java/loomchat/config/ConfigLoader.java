@@ -81,7 +81,7 @@ public final class ConfigLoader {
         d.put("write_stall_timeout", "30s");
         d.put("tls_keystore", "");
         d.put("tls_keystore_password", "");
-        return Map.copyOf(d);
+        return java.util.Collections.unmodifiableMap(d); // in order: the printed settings keep it
     }
 
     private ConfigLoader() {
@@ -99,8 +99,56 @@ public final class ConfigLoader {
      * @param overrides keys to values (strings or numbers) that win over the file, e.g. from flags
      */
     public static Config load(Path file, Map<String, ?> overrides) {
+        return load(Map.of(), file, overrides);
+    }
+
+    /**
+     * Loads settings with one more layer, beneath the file: defaults, then {@code beneath} (such
+     * as {@link #forTests()}), then the file, then {@code overrides}.
+     */
+    public static Config load(Map<String, ?> beneath, Path file, Map<String, ?> overrides) {
+        Config config = build(merged(beneath, file, overrides));
+        // Else a message as large as a frame may be would be refused by every inbox, forever: by
+        // the inbox's cap, or by one sender's share of it.
+        long share = config.maxInboxBytes() / config.inboxSendersToFill();
+        if (share < config.maxFrameBytes()) {
+            throw new ConfigException("'max_inbox_bytes' / 'inbox_senders_to_fill' (" + share
+                    + ") must be at least 'max_frame_bytes' (" + config.maxFrameBytes() + ")");
+        }
+        if (config.maxInboxItems() / config.inboxSendersToFill() < 1) {
+            throw new ConfigException("'inbox_senders_to_fill' (" + config.inboxSendersToFill()
+                    + ") must be at most 'max_inbox_items' (" + config.maxInboxItems() + ")");
+        }
+        return config;
+    }
+
+    /**
+     * Every setting that {@link #load(Map, Path, Map)} with the same arguments uses, as YAML with
+     * config.yaml's keys in the order of the defaults above, passwords masked: so that the keys
+     * and their effective values can be found from the jar alone. Checks the settings first.
+     */
+    public static String effectiveYaml(Map<String, ?> beneath, Path file, Map<String, ?> overrides) {
+        load(beneath, file, overrides);
+        ObjectNode merged = merged(beneath, file, overrides);
+        ObjectNode ordered = new ObjectMapper().createObjectNode();
+        for (String key : DEFAULTS.keySet()) {
+            boolean secret = key.endsWith("password") && !merged.get(key).asText().isEmpty();
+            ordered.set(key, secret ? ordered.textNode("***") : merged.get(key));
+        }
+        try {
+            return new ObjectMapper(YAMLFactory.builder()
+                    .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                    .build()).writeValueAsString(ordered);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write settings as YAML", e);
+        }
+    }
+
+    private static ObjectNode merged(Map<String, ?> beneath, Path file, Map<String, ?> overrides) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode merged = json.valueToTree(DEFAULTS);
+        merge(merged, json.valueToTree(beneath), "settings beneath the file");
         if (file != null) {
             JsonNode fromFile;
             try {
@@ -114,19 +162,40 @@ public final class ConfigLoader {
             }
         }
         merge(merged, json.valueToTree(overrides), "override");
-        Config config = build(merged);
-        // Else a message as large as a frame may be would be refused by every inbox, forever: by
-        // the inbox's cap, or by one sender's share of it.
-        long share = config.maxInboxBytes() / config.inboxSendersToFill();
-        if (share < config.maxFrameBytes()) {
-            throw new ConfigException("'max_inbox_bytes' / 'inbox_senders_to_fill' (" + share
-                    + ") must be at least 'max_frame_bytes' (" + config.maxFrameBytes() + ")");
-        }
-        if (config.maxInboxItems() / config.inboxSendersToFill() < 1) {
-            throw new ConfigException("'inbox_senders_to_fill' (" + config.inboxSendersToFill()
-                    + ") must be at most 'max_inbox_items' (" + config.maxInboxItems() + ")");
-        }
-        return config;
+        return merged;
+    }
+
+    /**
+     * The settings of {@code serve --for-tests}, for a server that a test suite starts on one
+     * machine, keys as in config.yaml. Each one, and why:
+     * <ul>
+     * <li>{@code bind=127.0.0.1}: the tests' clients are local; nobody else should reach a server
+     *     with these settings.
+     * <li>{@code password_iterations=1000}: at the production cost (600,000) every registration
+     *     and password login takes about a second of CPU.
+     * <li>{@code ack_grace=200ms}: test clients often leave items unacknowledged while they look at
+     *     something else, and a sender's {@code ok} then waits this long (1 s by default); shorter
+     *     keeps a suite quick and still exercises the held path.
+     * <li>{@code registrations_per_address}, {@code login_failures_per_user} and
+     *     {@code login_failures_per_address} at 1,000,000: every test client comes from 127.0.0.1,
+     *     so the defaults (100 registrations per 10 min, 10 and 50 failed logins per 5 min) would
+     *     soon answer every registration or login of a suite with {@code rate_limited}.
+     * <li>{@code media_min_free_bytes=0}: a test runner's temporary disk may have less than the
+     *     default 512 MiB free, and every upload would get 507.
+     * </ul>
+     * Ports and the data directory are not among them: a test passes its own (port 0, a temporary
+     * directory).
+     */
+    public static Map<String, Object> forTests() {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("bind", "127.0.0.1");
+        t.put("password_iterations", 1000);
+        t.put("ack_grace", "200ms");
+        t.put("registrations_per_address", 1_000_000);
+        t.put("login_failures_per_user", 1_000_000);
+        t.put("login_failures_per_address", 1_000_000);
+        t.put("media_min_free_bytes", 0);
+        return t;
     }
 
     /** Settings from defaults and the given overrides only: what tests use. */

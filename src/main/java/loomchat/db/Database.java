@@ -36,6 +36,7 @@ public final class Database implements AutoCloseable {
         hc.setPoolName("loomchat-db");
         hc.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
         this.pool = new HikariDataSource(hc);
+        if (config.jdbcUrl().regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length())) writeEachCommit();
         createSchema();
         LOG.log(System.Logger.Level.INFO, "database ready: {0}", redact(config.jdbcUrl()));
     }
@@ -112,6 +113,22 @@ public final class Database implements AutoCloseable {
     private <T> T withConnection(Work<T> work) throws SQLException {
         try (Connection c = pool.getConnection()) {
             return work.apply(c);
+        }
+    }
+
+    /**
+     * An {@code ok} promises that the message survives {@code kill -9}, so H2 must write a commit
+     * to its file before commit() returns. Its own default is up to 500 ms later; the default URL
+     * says {@code WRITE_DELAY=0}, and a URL given with {@code --db-url} may not, so it is set here
+     * for every H2 database (a persistent setting; it needs an admin user).
+     */
+    private void writeEachCommit() {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("SET WRITE_DELAY 0");
+        } catch (SQLException e) {
+            pool.close();
+            throw new IllegalStateException("cannot set H2's WRITE_DELAY to 0, without which an ok may not survive "
+                    + "kill -9 (the database user must be an admin): " + e.getMessage(), e);
         }
     }
 

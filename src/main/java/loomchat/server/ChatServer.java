@@ -7,9 +7,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -86,74 +89,103 @@ public final class ChatServer implements AutoCloseable {
         this.config = config;
         Files.createDirectories(config.dataDir());
         FrameCodec codec = new FrameCodec(config.maxFrameBytes());
-        this.db = new Database(config);
-        Accounts accounts = new Accounts(db);
-        this.committer = new GroupCommitter(db, codec, metrics, config.commitLanes(), config.groupCommitDelay(),
-                config.ackGrace(), config.groupCommitMaxBatch(), config.groupCommitMaxBatchBytes(),
-                config.commitQueueCapacity());
-        this.store = new ChatStore(config.partitions(), committer, config.maxInboxItems(), config.maxInboxBytes(),
-                config.inboxSendersToFill(), config.sendKeysPerUser(), config.sendKeyTtl().toMillis());
-        Recovery.Loaded loaded = Recovery.load(db, store, config.sendKeyTtl().toMillis(), System.currentTimeMillis());
-        LOG.log(System.Logger.Level.INFO, "loaded {0} users, {1} undelivered items, {2} send ids",
-                String.valueOf(loaded.users()), String.valueOf(loaded.items()), String.valueOf(loaded.sendKeys()));
-        committer.start(store);
+        // What is open so far, closed newest first if a later step fails: a start refused for a
+        // taken HTTP port must not keep the chat port, the database or the commit threads.
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            this.db = new Database(config);
+            opened.push(db);
+            Accounts accounts = new Accounts(db);
+            this.committer = new GroupCommitter(db, codec, metrics, config.commitLanes(), config.groupCommitDelay(),
+                    config.ackGrace(), config.groupCommitMaxBatch(), config.groupCommitMaxBatchBytes(),
+                    config.commitQueueCapacity());
+            this.store = new ChatStore(config.partitions(), committer, config.maxInboxItems(), config.maxInboxBytes(),
+                    config.inboxSendersToFill(), config.sendKeysPerUser(), config.sendKeyTtl().toMillis());
+            Recovery.Loaded loaded = Recovery.load(db, store, config.sendKeyTtl().toMillis(),
+                    System.currentTimeMillis());
+            LOG.log(System.Logger.Level.INFO, "loaded {0} users, {1} undelivered items, {2} send ids",
+                    String.valueOf(loaded.users()), String.valueOf(loaded.items()), String.valueOf(loaded.sendKeys()));
+            committer.start(store);
+            opened.push(committer);
 
-        MessageIds ids = new MessageIds(accounts.serverValue("message_id_key", MessageIds.newSecret()));
-        this.hasher = new PasswordHasher(config.passwordIterations(), config.hashConcurrency(),
-                PasswordHasher.QUEUE_PER_THREAD * config.hashConcurrency());
-        Authenticator auth = new Authenticator(accounts, store, hasher,
-                new LoginThrottle(config.loginFailuresPerUser(), config.loginFailuresPerAddress(),
-                        config.loginFailureWindow().toMillis()),
-                config.registrationsPerAddress(), config.registrationWindow(), config.tokenTtl(),
-                config.tokensPerUser());
-        MediaLibrary media = new MediaLibrary(db, config.dataDir().resolve("media"), config.mediaTtl(),
-                config.maxMediaBytes(), config.mediaQuota(), config.mediaMinFreeBytes(), metrics);
-        GroupTable groupTable = new GroupTable(config.partitions());
-        GroupRecords groupRecords = new GroupRecords(db);
-        int groupCount = groupRecords.load(groupTable, store);
-        LOG.log(System.Logger.Level.INFO, "loaded {0} groups", String.valueOf(groupCount));
-        Router router = new Router(store, ids, metrics, media, groupTable, config.sendRate(), config.sendBurst());
-        java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
-                r -> Thread.ofPlatform().name("loomchat-timer").daemon().unstarted(r));
-        timer.setRemoveOnCancelPolicy(true); // a refusal's deadline, cancelled at once, must not stay queued
-        this.timer = timer;
-        this.services = new Services(config, codec, store, auth, router,
-                new Groups(groupTable, store, groupRecords, config.maxGroupSize(), config.maxGroupsPerUser(),
-                        config.sendRate(), config.sendBurst()),
-                new Presence(store, groupTable, codec), metrics, this);
-        this.permits = new Semaphore(config.maxConnections());
-        this.anonymous = new AnonymousConnections(config.anonymousPerAddress());
+            MessageIds ids = new MessageIds(accounts.serverValue("message_id_key", MessageIds.newSecret()));
+            this.hasher = new PasswordHasher(config.passwordIterations(), config.hashConcurrency(),
+                    PasswordHasher.QUEUE_PER_THREAD * config.hashConcurrency());
+            opened.push(hasher);
+            Authenticator auth = new Authenticator(accounts, store, hasher,
+                    new LoginThrottle(config.loginFailuresPerUser(), config.loginFailuresPerAddress(),
+                            config.loginFailureWindow().toMillis()),
+                    config.registrationsPerAddress(), config.registrationWindow(), config.tokenTtl(),
+                    config.tokensPerUser());
+            MediaLibrary media = new MediaLibrary(db, config.dataDir().resolve("media"), config.mediaTtl(),
+                    config.maxMediaBytes(), config.mediaQuota(), config.mediaMinFreeBytes(), metrics);
+            GroupTable groupTable = new GroupTable(config.partitions());
+            GroupRecords groupRecords = new GroupRecords(db);
+            int groupCount = groupRecords.load(groupTable, store);
+            LOG.log(System.Logger.Level.INFO, "loaded {0} groups", String.valueOf(groupCount));
+            Router router = new Router(store, ids, metrics, media, groupTable, config.sendRate(), config.sendBurst());
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                    r -> Thread.ofPlatform().name("loomchat-timer").daemon().unstarted(r));
+            timer.setRemoveOnCancelPolicy(true); // a refusal's deadline, cancelled at once, must not stay queued
+            this.timer = timer;
+            opened.push(timer::shutdownNow);
+            this.services = new Services(config, codec, store, auth, router,
+                    new Groups(groupTable, store, groupRecords, config.maxGroupSize(), config.maxGroupsPerUser(),
+                            config.sendRate(), config.sendBurst()),
+                    new Presence(store, groupTable, codec), metrics, this);
+            this.permits = new Semaphore(config.maxConnections());
+            this.anonymous = new AnonymousConnections(config.anonymousPerAddress());
 
-        javax.net.ssl.SSLContext tls = Tls.context(config.tlsKeystore(), config.tlsKeystorePassword());
-        // With TLS the handshake happens on the connection's own virtual thread, at its first read.
-        this.serverSocket = tls == null ? new ServerSocket() : tls.getServerSocketFactory().createServerSocket();
-        serverSocket.setReuseAddress(true);
-        serverSocket.bind(new InetSocketAddress(config.bind(), config.port()), 4096);
-        this.http = new HttpFront(config.bind(), config.httpPort(), tls, metrics);
-        http.route("/media", new MediaHttp(media, auth::tokenUser));
-        this.mediaSweeper = MediaSweeper.start(media);
-        metrics.gauge("loomchat_connections_open", connections::size);
-        metrics.gauge("loomchat_connections_anonymous", anonymous::waiting);
-        metrics.gauge("loomchat_commit_backlog", committer::backlog);
-        http.start();
-        Housekeeping housekeeping = new Housekeeping(db, config.sendKeyTtl().toMillis());
-        timer.scheduleWithFixedDelay(() -> Thread.ofVirtual().name("housekeeping").start(housekeeping::run),
-                1, 600, java.util.concurrent.TimeUnit.SECONDS); // JDBC off the timer thread
-        long stallLimit = config.writeStallTimeout().toNanos();
-        long idleLimit = config.idleTimeout().toNanos();
-        long loginLimit = config.loginTimeout().toNanos();
-        // One sweep a second for every timeout: clients that stopped reading, that stopped
-        // talking, or that never logged in. One pass over the connections costs less than a timer
-        // per connection or per read, and takes no lock on the accept path.
-        timer.scheduleWithFixedDelay(() -> {
-            long now = System.nanoTime();
-            for (Connection c : connections) {
-                if (!c.cutIfStalled(stallLimit, now)) c.closeIfSilent(idleLimit, loginLimit, now);
+            javax.net.ssl.SSLContext tls = Tls.context(config.tlsKeystore(), config.tlsKeystorePassword());
+            // With TLS the handshake happens on the connection's own virtual thread, at its first read.
+            this.serverSocket = tls == null ? new ServerSocket() : tls.getServerSocketFactory().createServerSocket();
+            opened.push(serverSocket);
+            serverSocket.setReuseAddress(true);
+            serverSocket.bind(new InetSocketAddress(config.bind(), config.port()), 4096);
+            this.http = new HttpFront(config.bind(), config.httpPort(), tls, metrics);
+            http.route("/media", new MediaHttp(media, auth::tokenUser));
+            // Started at once: an HTTP server stopped before it was started keeps its port bound.
+            http.start();
+            opened.push(http);
+            this.mediaSweeper = MediaSweeper.start(media);
+            opened.push(mediaSweeper);
+            metrics.gauge("loomchat_connections_open", connections::size);
+            metrics.gauge("loomchat_connections_anonymous", anonymous::waiting);
+            metrics.gauge("loomchat_commit_backlog", committer::backlog);
+            Housekeeping housekeeping = new Housekeeping(db, config.sendKeyTtl().toMillis());
+            timer.scheduleWithFixedDelay(() -> Thread.ofVirtual().name("housekeeping").start(housekeeping::run),
+                    1, 600, java.util.concurrent.TimeUnit.SECONDS); // JDBC off the timer thread
+            long stallLimit = config.writeStallTimeout().toNanos();
+            long idleLimit = config.idleTimeout().toNanos();
+            long loginLimit = config.loginTimeout().toNanos();
+            // One sweep a second for every timeout: clients that stopped reading, that stopped
+            // talking, or that never logged in. One pass over the connections costs less than a timer
+            // per connection or per read, and takes no lock on the accept path.
+            timer.scheduleWithFixedDelay(() -> {
+                long now = System.nanoTime();
+                for (Connection c : connections) {
+                    if (!c.cutIfStalled(stallLimit, now)) c.closeIfSilent(idleLimit, loginLimit, now);
+                }
+            }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+            this.acceptor = Thread.ofPlatform().name("loomchat-accept").unstarted(this::acceptLoop);
+            acceptor.start();
+        } catch (Throwable failed) {
+            closeAll(opened, failed);
+            throw failed;
+        }
+        LOG.log(System.Logger.Level.INFO, "listening chat={0} http={1}", String.valueOf(port()),
+                String.valueOf(httpPort()));
+    }
+
+    /** Closes what a failed start opened, newest first; what fails to close is added to {@code failed}. */
+    private static void closeAll(Deque<AutoCloseable> opened, Throwable failed) {
+        for (AutoCloseable c : opened) {
+            try {
+                c.close();
+            } catch (Throwable t) {
+                failed.addSuppressed(t);
             }
-        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
-        this.acceptor = Thread.ofPlatform().name("loomchat-accept").unstarted(this::acceptLoop);
-        acceptor.start();
-        LOG.log(System.Logger.Level.INFO, "listening chat={0} http={1}", String.valueOf(port()), String.valueOf(httpPort()));
+        }
     }
 
     /** Starts a server; it is accepting connections when this returns. */

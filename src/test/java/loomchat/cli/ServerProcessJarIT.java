@@ -70,6 +70,25 @@ class ServerProcessJarIT {
     }
 
     @Test
+    void aSecondSigtermWaitsForTheShutdownTheFirstBegan() throws Exception {
+        // given a running server with messages written and clients connected
+        ServerJar.Server server = jar.serve(dataDir);
+        registerAndSendToOfflineBob(server.port());
+        Wire online = Wire.connect(server.port());
+
+        // when it gets SIGTERM twice in a row, as from an impatient Ctrl-C
+        server.process().destroy();
+        server.process().destroy();
+
+        // then it exits 0 only once the shutdown has finished
+        assertTrue(server.process().waitFor(30, TimeUnit.SECONDS), "stopped within 30 s of SIGTERM");
+        online.close();
+        assertEquals(0, server.process().exitValue());
+        List<String> err = jar.stderrLines(server.process());
+        assertTrue(err.stream().anyMatch(l -> l.endsWith("stopped")), "stderr: " + err);
+    }
+
+    @Test
     void badConfigurationExitsNonZeroWithOneLineNamingTheKey() throws Exception {
         Path config = workDir.resolve("bad.yaml");
         Files.writeString(config, "port: 0\nmax_frame_byte: 100\n");
@@ -97,7 +116,40 @@ class ServerProcessJarIT {
         assertTrue(err.get(0).contains("idle_timeout"), err.get(0));
     }
 
+    @Test
+    void forTestsLetsOneAddressFailSixtyLoginsAndStillLogIn() throws Exception {
+        // given a server started with --for-tests (the default allows 50 failures per address)
+        ServerJar.Server server = jar.serve(dataDir);
+        try (Wire w = Wire.connect(server.port())) {
+            w.register("alice");
+
+            // when 127.0.0.1 fails 60 logins
+            for (int i = 0; i < 60; i++) {
+                JsonNode r = w.request("{'type':'login','id':'x','user':'alice','password':'wrong'}", "x");
+                assertEquals("bad_credentials", r.path("code").asText(), r::toString);
+            }
+
+            // then the right password still logs in
+            assertEquals("ok", w.login("alice").path("type").asText());
+        }
+    }
+
+    @Test
+    void forTestsSaysSoOnStderrAndIgnoresTheWorkingDirectorysConfigYaml() throws Exception {
+        // given a config.yaml in the working directory that no server could start with
+        Files.writeString(workDir.resolve("config.yaml"), "no_such_setting: 1\n");
+
+        // when a server starts there with --for-tests
+        ServerJar.Server server = jar.serve(dataDir);
+
+        // then it runs, and its stderr says the test settings are on
+        assertTrue(server.process().isAlive());
+        List<String> err = jar.stderrLines(server.process());
+        assertTrue(err.stream().anyMatch(l -> l.contains("test settings on")), "stderr: " + err);
+    }
+
     // ------------------------------------------------------------------ steps
+
 
     /** Registers alice and bob, and has alice send to offline bob; returns the msg ids in the order of their oks. */
     private static List<String> registerAndSendToOfflineBob(int port) throws IOException {

@@ -139,4 +139,44 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file("- port\n- 7070\n"), Map.of()));
         assertFalse(e.getMessage().isBlank());
     }
+
+    @Test
+    void theTestSettingsLieBeneathTheFileAndTheOverrides() throws Exception {
+        // given the test settings, a file that sets one of them and an override of another
+        Path f = file("password_iterations: 5000\n");
+
+        // when they are loaded together
+        Config c = ConfigLoader.load(ConfigLoader.forTests(), f, Map.of("bind", "0.0.0.0"));
+
+        // then the file and the override win, and the rest of the test settings hold
+        assertEquals(5000, c.passwordIterations());
+        assertEquals("0.0.0.0", c.bind());
+        assertEquals(Duration.ofMillis(200), c.ackGrace());
+        assertEquals(1_000_000, c.loginFailuresPerAddress());
+    }
+
+    @Test
+    void thePrintedSettingsReadBackAsAFileGiveTheSameSettings() throws Exception {
+        // given settings from the test layer and an override
+        Map<String, Object> overrides = Map.of("partitions", 128, "send_key_ttl", "12h");
+        Config original = ConfigLoader.load(ConfigLoader.forTests(), null, overrides);
+
+        // when they are printed and the print is loaded as a config file
+        String yaml = ConfigLoader.effectiveYaml(ConfigLoader.forTests(), null, overrides);
+        Config reread = ConfigLoader.load(file(yaml), Map.of());
+
+        // then nothing changed, and every key was there
+        assertEquals(original, reread);
+        for (String key : ConfigLoader.keys()) {
+            assertTrue(yaml.contains("\n" + key + ":") || yaml.startsWith(key + ":"), key);
+        }
+    }
+
+    @Test
+    void thePrintedSettingsMaskPasswords() {
+        String yaml = ConfigLoader.effectiveYaml(Map.of(), null, Map.of("db_password", "hunter2"));
+
+        assertFalse(yaml.contains("hunter2"), yaml);
+        assertTrue(yaml.contains("db_password: \"***\"") || yaml.contains("db_password: '***'"), yaml);
+    }
 }

@@ -2,7 +2,6 @@ package loomchat.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,19 +49,18 @@ public final class ServerJar implements AutoCloseable {
     }
 
     /**
-     * Starts {@code serve} on any free ports with cheap password hashing (at the production cost
-     * each registration and password login takes about 0.13 s of CPU), plus {@code extraArgs},
-     * and waits for its {@code listening} line.
+     * Starts {@code serve --for-tests} (cheap password hashing, 127.0.0.1, no login or
+     * registration limits in practice) on any free ports, plus {@code extraArgs}, and waits for
+     * its {@code listening} line.
      */
     public Server serve(Path dataDir, String... extraArgs) throws Exception {
-        List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--http-port", "0",
-                "--data-dir", dataDir.toString(), "--set", "password_iterations=1000",
-                "--set", "registrations_per_address=1000000"));
+        List<String> args = new ArrayList<>(List.of("serve", "--for-tests", "--port", "0", "--http-port", "0",
+                "--data-dir", dataDir.toString()));
         args.addAll(List.of(extraArgs));
         Process p = start(args);
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = p.inputReader(StandardCharsets.UTF_8)) {
                 for (String line; (line = r.readLine()) != null; ) lines.add(line);
             } catch (IOException ignored) {
                 // the process is gone

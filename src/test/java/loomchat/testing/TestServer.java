@@ -9,8 +9,8 @@ import loomchat.config.ConfigLoader;
 import loomchat.server.ChatServer;
 
 /**
- * A real loomchat server for a test: port 0, a fresh data directory with real H2 files, and
- * cheap password hashing (the production cost would make every registration take a second).
+ * A real loomchat server for a test: port 0, a fresh data directory with real H2 files, and the
+ * settings of {@code serve --for-tests} (cheap password hashing, no login limits in practice).
  */
 public final class TestServer implements AutoCloseable {
     private final Path dataDir;
@@ -33,21 +33,17 @@ public final class TestServer implements AutoCloseable {
         return start(Files.createTempDirectory("loomchat-test"), overrides);
     }
 
+    /**
+     * Starts a server on {@code dataDir} with {@link ConfigLoader#forTests()}, the settings of
+     * {@code serve --for-tests}, under the overrides. Tests of what those settings change set
+     * their own values: WriteBackTest (ack_grace), AbuseTest and MediaTokenGuessingTest (login and
+     * registration limits), MediaQuotaTest (the free-disk floor).
+     */
     public static TestServer start(Path dataDir, Map<String, ?> overrides) throws Exception {
-        Map<String, Object> s = new HashMap<>();
+        Map<String, Object> s = new HashMap<>(ConfigLoader.forTests());
         s.put("port", 0);
         s.put("http_port", 0);
-        s.put("bind", "127.0.0.1");
         s.put("data_dir", dataDir.toString());
-        s.put("password_iterations", 1000);
-        // Test clients often leave items unacknowledged while they look at something else; a
-        // sender's ok then waits ack_grace (1 s by default). Shorter here keeps the suite quick
-        // and still exercises the held path; WriteBackTest checks the default.
-        s.put("ack_grace", "200ms");
-        // Every test client comes from 127.0.0.1; AbuseTest checks the default's effect.
-        s.put("registrations_per_address", 1_000_000);
-        // A test runner's temp disk may be small; MediaQuotaTest checks the floor.
-        s.put("media_min_free_bytes", 0);
         s.putAll(overrides);
         return new TestServer(dataDir, s);
     }
