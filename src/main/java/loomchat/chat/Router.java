@@ -2,6 +2,7 @@ package loomchat.chat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import loomchat.media.MediaCatalog;
@@ -64,12 +65,12 @@ public final class Router {
         // The media check comes after the request id is claimed, so that a retry of a delivered
         // message gets its first answer even once the upload has expired.
         if (send.group() != null) {
-            return oncePerRequestId(from, send, send.group(), (msgId, now) -> {
+            return oncePerRequestId(from, send, (msgId, now) -> {
                 requireMedia(send);
                 return fanOut(from, send, msgId, now);
             });
         }
-        return oncePerRequestId(from, send, send.to(), (msgId, now) -> {
+        return oncePerRequestId(from, send, (msgId, now) -> {
             requireMedia(send);
             return store.append(send.to(),
                     seq -> new Msg(seq, msgId, from, send.to(), null, send.body(), send.media(), now),
@@ -92,10 +93,15 @@ public final class Router {
     /** Body characters fanned out to a group per token of {@code send_rate}: a largest message's worth. */
     static final int GROUP_BYTES_PER_TOKEN = 64 * 1024;
 
-    /** Whether {@code msgId} was made for {@code target} (a user, or a group id). */
-    private boolean sameTarget(String msgId, String target) {
+    /** A new message id for {@code send}, made for its user or its group. */
+    private String newId(String from, ClientFrame.Send send) {
+        return send.group() != null ? ids.newGroupId(from, send.group()) : ids.newId(from, send.to());
+    }
+
+    /** Whether {@code msgId} was made for the target of {@code send}: the same user, or the same group. */
+    private boolean sameTarget(String msgId, ClientFrame.Send send) {
         MessageIds.Parsed parsed = ids.parse(msgId);
-        return parsed != null && target.equals(parsed.to() != null ? parsed.to() : parsed.group());
+        return parsed != null && Objects.equals(parsed.to(), send.to()) && Objects.equals(parsed.group(), send.group());
     }
 
     /** Refuses a send whose media is not an upload of the server's; a lookup, on the sender's own thread. */
@@ -119,11 +125,10 @@ public final class Router {
      * message; and a retry of it that is refused keeps it failed in turn. (Unless the retry names
      * another recipient: a message id is made for its target, so that one is a new message.)
      */
-    private CompletableFuture<ServerFrame.Reply> oncePerRequestId(String from, ClientFrame.Send send, String target,
+    private CompletableFuture<ServerFrame.Reply> oncePerRequestId(String from, ClientFrame.Send send,
                                                                   Delivery delivery) {
-        SentMessage proposed = new SentMessage(ids.newId(from, target), System.currentTimeMillis(),
-                new CompletableFuture<>());
-        ChatStore.Claim claim = store.claimSend(from, send.id(), proposed, msg -> sameTarget(msg, target));
+        SentMessage proposed = new SentMessage(newId(from, send), System.currentTimeMillis(), new CompletableFuture<>());
+        ChatStore.Claim claim = store.claimSend(from, send.id(), proposed, msg -> sameTarget(msg, send));
         SentMessage sent = claim.sent();
         if (claim.fresh()) {
             try {
