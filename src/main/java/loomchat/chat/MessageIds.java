@@ -78,8 +78,8 @@ public final class MessageIds {
         } finally {
             stripe.lock.unlock();
         }
-        if (!java.security.MessageDigest.isEqual(
-                expected.getBytes(StandardCharsets.US_ASCII), id.substring(last + 1).getBytes(StandardCharsets.US_ASCII))) {
+        byte[] given = id.substring(last + 1).getBytes(StandardCharsets.US_ASCII);
+        if (!java.security.MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), given)) {
             return null;
         }
         String[] parts = head.split(":", -1);
