@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import loomchat.db.GroupRecords;
 import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ErrorCode;
@@ -25,11 +26,15 @@ import loomchat.store.GroupTable;
  * Group membership: {@code group_create}, {@code group_add}, {@code group_remove},
  * {@code group_leave}, and the questions {@code group_info} and {@code groups}.
  *
- * <p>A change is checked against the group as it is, written to the database in its own
- * transaction, made visible in memory, and announced as a {@code group} inbox item to every
- * member and every affected user. The {@code ok} waits until those items are durable, so an
- * answered change is never half announced after a crash. Changes of one group run one at a
- * time under its change lock (see {@link GroupTable}).
+ * <p>A change is checked against the group as it is, given room in the commit queue for its
+ * events, written to the database in its own transaction, then made visible in memory and
+ * announced as a {@code group} inbox item to every member and every affected user, those two
+ * under the group's membership write lock: a group message is fanned out under its read lock,
+ * so every inbox has a member's messages of the group between their joining and their leaving
+ * event. The {@code ok} waits until those items are durable, so an answered change is never
+ * half announced after a crash. Changes of one group run one at a time under its change lock
+ * (see {@link GroupTable}), which is held across the wait for room and the database write;
+ * the membership lock is never held across either.
  *
  * <p>The rules: the creator is a member and the first admin; only admins add and remove
  * (removing oneself included); any member may leave; when the last admin goes, the
@@ -86,15 +91,22 @@ public final class Groups {
         charge(creator, req.id(), members.size(), invitedNames);
         String id = "g-" + newId();
         Group group = new Group(id, req.name(), members, Set.of(creator));
+        boolean reserved = store.reserveRoom(members, Router.ROOM_WAIT_NANOS);
         try {
             records.create(group, System.currentTimeMillis());
         } catch (SQLException e) {
+            if (reserved) releaseRoom(members);
             throw Authenticator.internal(req.id(), e);
         }
-        table.put(group);
-        for (String m : members) store.joinedGroup(m, id);
-        return announce(group.members(), id, GroupEventKind.CREATED, creator, invitedNames)
-                .thenApply(done -> new ServerFrame.GroupCreated(req.id(), id));
+        CompletableFuture<Void> told;
+        ReentrantReadWriteLock.WriteLock membership = table.addLocked(group);
+        try {
+            for (String m : members) store.joinedGroup(m, id);
+            told = announce(group.members(), reserved, id, GroupEventKind.CREATED, creator, invitedNames);
+        } finally {
+            membership.unlock();
+        }
+        return told.thenApply(done -> new ServerFrame.GroupCreated(req.id(), id));
     }
 
     public CompletableFuture<ServerFrame.Reply> add(String by, ClientFrame.GroupAdd req) throws ProtocolException {
@@ -174,7 +186,8 @@ public final class Groups {
             if (before == null) throw noSuchGroup(requestId, groupId);
             if (!before.isMember(by)) throw notMember(requestId, groupId);
             if (adminOnly && !before.isAdmin(by)) {
-                throw new ProtocolException(ErrorCode.NOT_ADMIN, requestId, "only admins of " + groupId + " may do that");
+                throw new ProtocolException(ErrorCode.NOT_ADMIN, requestId,
+                        "only admins of " + groupId + " may do that");
             }
             Change change = rule.apply(before);
             if (change == null) return CompletableFuture.completedFuture(new ServerFrame.Ok(requestId));
@@ -183,34 +196,45 @@ public final class Groups {
             Set<String> told = new LinkedHashSet<>(before.members());
             told.addAll(after.members());
             charge(by, requestId, told.size(), change.users());
+            // Waits here, under the change lock only: sends to the group go on meanwhile.
+            boolean reserved = store.reserveRoom(told, Router.ROOM_WAIT_NANOS);
             try {
                 records.update(before, after);
             } catch (SQLException e) {
+                if (reserved) releaseRoom(told);
                 throw Authenticator.internal(requestId, e);
             }
-            if (after.members().isEmpty()) table.remove(groupId);
-            else table.put(after);
-            for (String m : after.members()) if (!before.isMember(m)) store.joinedGroup(m, groupId);
-            for (String m : before.members()) if (!after.isMember(m)) store.leftGroup(m, groupId);
-            return announce(told, groupId, change.event(), by, change.users())
-                    .thenApply(done -> new ServerFrame.Ok(requestId));
+            CompletableFuture<Void> stored;
+            ReentrantReadWriteLock.WriteLock membership = table.membershipLock(groupId).writeLock();
+            membership.lock();
+            try {
+                if (after.members().isEmpty()) table.remove(groupId);
+                else table.put(after);
+                for (String m : after.members()) if (!before.isMember(m)) store.joinedGroup(m, groupId);
+                for (String m : before.members()) if (!after.isMember(m)) store.leftGroup(m, groupId);
+                stored = announce(told, reserved, groupId, change.event(), by, change.users());
+            } finally {
+                membership.unlock();
+            }
+            return stored.thenApply(done -> new ServerFrame.Ok(requestId));
         } finally {
             changes.unlock();
         }
     }
 
     /**
-     * Puts the event in each recipient's inbox; completes when all are durable. A recipient
-     * whose inbox is far over its limit misses the event (logged): the change itself stands,
-     * and {@code group_info} tells the truth.
+     * Puts the event in each recipient's inbox, without waiting; completes when all are durable.
+     * A recipient whose inbox is far over its limit misses the event (logged): the change itself
+     * stands, and {@code group_info} tells the truth.
+     *
+     * @param reserved whether room for every event was reserved, so that a busy server does not
+     *                 give them to some members only; without it (the wait for room timed out,
+     *                 and the change is made all the same), each event is offered alone
      */
-    private CompletableFuture<Void> announce(Set<String> to, String groupId, GroupEventKind kind, String by,
-                                             List<String> users) {
+    private CompletableFuture<Void> announce(Set<String> to, boolean reserved, String groupId, GroupEventKind kind,
+                                             String by, List<String> users) {
         List<String> named = List.copyOf(users);
         List<CompletableFuture<Void>> stored = new ArrayList<>(to.size());
-        // Room for every event first, so that a busy server does not give them to some members
-        // only. The change itself has happened: without the room, each event is offered alone.
-        boolean reserved = store.reserveRoom(to, Router.ROOM_WAIT_NANOS);
         for (String user : to) {
             try {
                 stored.add(store.append(user, seq -> new GroupEvent(seq, groupId, kind, by, named), null,
@@ -224,7 +248,8 @@ public final class Groups {
         return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).exceptionally(error -> {
             // The change is stored and in effect; answering an error would invite a retry that
             // creates a second group. The events lost here are what a crash could lose anyway.
-            LOG.log(System.Logger.Level.WARNING, "{0} event of {1} not stored: {2}", kind.wire(), groupId, error.toString());
+            LOG.log(System.Logger.Level.WARNING, "{0} event of {1} not stored: {2}",
+                    kind.wire(), groupId, error.toString());
             return null;
         });
     }
@@ -243,6 +268,10 @@ public final class Groups {
             throw new ProtocolException(ErrorCode.RATE_LIMITED, requestId,
                     "group changes take from your send rate, and it is used up; try again later");
         }
+    }
+
+    private void releaseRoom(Collection<String> users) {
+        for (String user : users) store.releaseRoom(user);
     }
 
     /** Refuses, with {@code invalid}, to put anyone in one group more than the most they may be in. */

@@ -13,9 +13,13 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Storage is transient: once a message is delivered the server forgets it. Yet a later
  * {@code read} must reach the right sender, and only from the right reader. So the id carries
- * both, signed: {@code <nonce>:<from>:<to or group>:<mac>}, the MAC an HMAC-SHA256 under a key
+ * both, signed: {@code <nonce>:<from>:<to or #group>:<mac>}, the MAC an HMAC-SHA256 under a key
  * kept in the database. The server checks a {@code read} from the id alone, with no table of
  * past messages. Clients treat the id as opaque.
+ *
+ * <p>A group target is marked with {@code #}, which no user name may contain: a user may be
+ * named {@code g-bob}, or exactly like a group id, and the id must not leave the server to guess
+ * from the name which of the two a message went to.
  */
 public final class MessageIds {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
@@ -35,8 +39,20 @@ public final class MessageIds {
         for (int i = 0; i < stripes.length; i++) stripes[i] = new Stripe(key);
     }
 
-    /** A fresh id for a message from {@code from} to a user or a group id ({@code g-...}). */
-    public String newId(String from, String target) {
+    /** Marks a group target in an id; user names never contain it. */
+    private static final String GROUP_MARK = "#";
+
+    /** A fresh id for a message from {@code from} to the user {@code to}. */
+    public String newId(String from, String to) {
+        return make(from, to);
+    }
+
+    /** A fresh id for a message from {@code from} to the group {@code group}. */
+    public String newGroupId(String from, String group) {
+        return make(from, GROUP_MARK + group);
+    }
+
+    private String make(String from, String target) {
         byte[] nonce = new byte[NONCE_BYTES];
         Stripe stripe = stripe();
         stripe.lock.lock();
@@ -62,14 +78,16 @@ public final class MessageIds {
         } finally {
             stripe.lock.unlock();
         }
-        if (!java.security.MessageDigest.isEqual(
-                expected.getBytes(StandardCharsets.US_ASCII), id.substring(last + 1).getBytes(StandardCharsets.US_ASCII))) {
+        byte[] given = id.substring(last + 1).getBytes(StandardCharsets.US_ASCII);
+        if (!java.security.MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), given)) {
             return null;
         }
         String[] parts = head.split(":", -1);
         if (parts.length != 3) return null;
         String target = parts[2];
-        return target.startsWith("g-") ? new Parsed(parts[1], null, target) : new Parsed(parts[1], target, null);
+        return target.startsWith(GROUP_MARK)
+                ? new Parsed(parts[1], null, target.substring(1))
+                : new Parsed(parts[1], target, null);
     }
 
     private Stripe stripe() {

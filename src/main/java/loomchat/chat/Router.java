@@ -1,9 +1,13 @@
 package loomchat.chat;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import loomchat.media.MediaCatalog;
 import loomchat.metrics.Metrics;
 import loomchat.protocol.ClientFrame;
@@ -64,12 +68,12 @@ public final class Router {
         // The media check comes after the request id is claimed, so that a retry of a delivered
         // message gets its first answer even once the upload has expired.
         if (send.group() != null) {
-            return oncePerRequestId(from, send, send.group(), (msgId, now) -> {
+            return oncePerRequestId(from, send, (msgId, now) -> {
                 requireMedia(send);
                 return fanOut(from, send, msgId, now);
             });
         }
-        return oncePerRequestId(from, send, send.to(), (msgId, now) -> {
+        return oncePerRequestId(from, send, (msgId, now) -> {
             requireMedia(send);
             return store.append(send.to(),
                     seq -> new Msg(seq, msgId, from, send.to(), null, send.body(), send.media(), now),
@@ -92,10 +96,15 @@ public final class Router {
     /** Body characters fanned out to a group per token of {@code send_rate}: a largest message's worth. */
     static final int GROUP_BYTES_PER_TOKEN = 64 * 1024;
 
-    /** Whether {@code msgId} was made for {@code target} (a user, or a group id). */
-    private boolean sameTarget(String msgId, String target) {
+    /** A new message id for {@code send}, made for its user or its group. */
+    private String newId(String from, ClientFrame.Send send) {
+        return send.group() != null ? ids.newGroupId(from, send.group()) : ids.newId(from, send.to());
+    }
+
+    /** Whether {@code msgId} was made for the target of {@code send}: the same user, or the same group. */
+    private boolean sameTarget(String msgId, ClientFrame.Send send) {
         MessageIds.Parsed parsed = ids.parse(msgId);
-        return parsed != null && target.equals(parsed.to() != null ? parsed.to() : parsed.group());
+        return parsed != null && Objects.equals(parsed.to(), send.to()) && Objects.equals(parsed.group(), send.group());
     }
 
     /** Refuses a send whose media is not an upload of the server's; a lookup, on the sender's own thread. */
@@ -119,11 +128,11 @@ public final class Router {
      * message; and a retry of it that is refused keeps it failed in turn. (Unless the retry names
      * another recipient: a message id is made for its target, so that one is a new message.)
      */
-    private CompletableFuture<ServerFrame.Reply> oncePerRequestId(String from, ClientFrame.Send send, String target,
+    private CompletableFuture<ServerFrame.Reply> oncePerRequestId(String from, ClientFrame.Send send,
                                                                   Delivery delivery) {
-        SentMessage proposed = new SentMessage(ids.newId(from, target), System.currentTimeMillis(),
+        SentMessage proposed = new SentMessage(newId(from, send), System.currentTimeMillis(),
                 new CompletableFuture<>());
-        ChatStore.Claim claim = store.claimSend(from, send.id(), proposed, msg -> sameTarget(msg, target));
+        ChatStore.Claim claim = store.claimSend(from, send.id(), proposed, msg -> sameTarget(msg, send));
         SentMessage sent = claim.sent();
         if (claim.fresh()) {
             try {
@@ -157,28 +166,104 @@ public final class Router {
      * fan-out is not capped at the usual limit, so one slow member cannot refuse a message to all
      * the others), or holds the sender's whole share of it, misses this message; the send fails
      * with {@code overloaded} only if no member at all could take it.
+     *
+     * <p>The items go to the members as they are once the room is had, appended under the group's
+     * membership read lock (see {@link GroupTable}): a change swaps the members and tells them
+     * under its write lock, so no member gets the message before the event that let them in, nor
+     * after the one that took them out. The wait for room comes before the lock, for the members
+     * seen then; a member added meanwhile takes room without waiting, or the fan-out waits again
+     * for them all (a few times at most, and within the one {@link #ROOM_WAIT_NANOS}).
      */
     private CompletableFuture<Void> fanOut(String from, ClientFrame.Send send, String msgId, long now)
             throws ProtocolException {
-        Group group = groups.get(send.group());
-        if (group == null) throw Groups.noSuchGroup(send.id(), send.group());
-        if (!group.isMember(from)) throw Groups.notMember(send.id(), send.group());
-        List<String> to = new ArrayList<>(group.members());
-        to.remove(from);
+        Set<String> reserved = recipients(currentGroup(send, from), from);
         // Charged here, from the members it goes to, not when the send was read: a group_add read
         // before it, and not yet done then, may have made the group a thousand times larger. The
         // reader charged the one token every send costs; a send refused for the rate here gets it
         // back, so that being refused a costly message leaves the rate for a cheap one. (One
         // refused later, for want of room, keeps what it was charged: it cost the server a wait.)
-        int extra = Math.min(groupCost(to.size(), send.body().length()), sendBurst) - 1;
-        if (extra > 0 && !store.allow(from, ChatStore.Budget.SEND, sendRate, sendBurst, System.nanoTime(), extra)) {
-            store.giveBack(from, ChatStore.Budget.SEND, sendBurst, 1);
+        int charged = charge(from, send, 0, reserved.size());
+        long deadline = System.nanoTime() + ROOM_WAIT_NANOS;
+        for (int attempt = 1; ; attempt++) {
+            if (!store.reserveRoom(reserved, Math.max(0, deadline - System.nanoTime()))) throw overloaded(send);
+            ReentrantReadWriteLock membership = groups.membershipLock(send.group());
+            if (membership == null) {
+                releaseRoom(reserved);
+                throw Groups.noSuchGroup(send.id(), send.group());
+            }
+            membership.readLock().lock();
+            try {
+                Group group;
+                Set<String> to;
+                try {
+                    group = currentGroup(send, from);
+                    to = recipients(group, from);
+                    charged = charge(from, send, charged, to.size());
+                } catch (ProtocolException e) {
+                    releaseRoom(reserved);
+                    if (e.code() != ErrorCode.RATE_LIMITED && charged > 0) {
+                        store.giveBack(from, ChatStore.Budget.SEND, sendBurst, charged);
+                    }
+                    throw e;
+                }
+                List<String> joined = new ArrayList<>();
+                for (String member : to) if (!reserved.contains(member)) joined.add(member);
+                if (!joined.isEmpty() && !store.reserveRoom(joined, 0)) {
+                    releaseRoom(reserved);
+                    if (attempt == ROOM_ATTEMPTS) throw overloaded(send);
+                    reserved = to; // and wait for room for them all, outside the lock
+                    continue;
+                }
+                for (String member : reserved) if (!to.contains(member)) store.releaseRoom(member);
+                return deliver(from, send, msgId, now, group, to);
+            } finally {
+                membership.readLock().unlock();
+            }
+        }
+    }
+
+    /** How many times a fan-out waits for room, when members added meanwhile need more than it had. */
+    private static final int ROOM_ATTEMPTS = 3;
+
+    /**
+     * The group of a group send, if the sender is a member of it.
+     *
+     * @throws ProtocolException {@code no_such_group} or {@code not_member}
+     */
+    private Group currentGroup(ClientFrame.Send send, String from) throws ProtocolException {
+        Group group = groups.get(send.group());
+        if (group == null) throw Groups.noSuchGroup(send.id(), send.group());
+        if (!group.isMember(from)) throw Groups.notMember(send.id(), send.group());
+        return group;
+    }
+
+    private static Set<String> recipients(Group group, String from) {
+        Set<String> to = new LinkedHashSet<>(group.members());
+        to.remove(from);
+        return to;
+    }
+
+    /**
+     * Brings what a group send is charged beyond its first token, {@code charged} so far, to what
+     * it costs for {@code recipients}, taking more or giving back; returns the new charge.
+     *
+     * @throws ProtocolException {@code rate_limited}, with everything it was charged given back
+     */
+    private int charge(String from, ClientFrame.Send send, int charged, int recipients) throws ProtocolException {
+        int extra = Math.min(groupCost(recipients, send.body().length()), sendBurst) - 1;
+        if (extra > charged
+                && !store.allow(from, ChatStore.Budget.SEND, sendRate, sendBurst, System.nanoTime(), extra - charged)) {
+            store.giveBack(from, ChatStore.Budget.SEND, sendBurst, charged + 1);
             throw new ProtocolException(ErrorCode.RATE_LIMITED, send.id(),
                     "a message this large to this many members takes more of your send rate; try again later");
         }
-        if (!store.reserveRoom(to, ROOM_WAIT_NANOS)) {
-            throw new ProtocolException(ErrorCode.OVERLOADED, send.id(), "the server is busy; try again later");
-        }
+        if (extra < charged) store.giveBack(from, ChatStore.Budget.SEND, sendBurst, charged - extra);
+        return extra;
+    }
+
+    /** Appends the message to each of {@code to}, into room reserved for each. */
+    private CompletableFuture<Void> deliver(String from, ClientFrame.Send send, String msgId, long now, Group group,
+                                            Set<String> to) throws ProtocolException {
         List<CompletableFuture<Void>> stored = new ArrayList<>(to.size());
         ProtocolException refused = null;
         for (String member : to) {
@@ -206,6 +291,14 @@ public final class Router {
         Commit.SendKey key = new Commit.SendKey(from, send.id(), msgId, now);
         return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new))
                 .thenCompose(safe -> store.saveSendKey(key));
+    }
+
+    private void releaseRoom(Set<String> users) {
+        for (String user : users) store.releaseRoom(user);
+    }
+
+    private static ProtocolException overloaded(ClientFrame.Send send) {
+        return new ProtocolException(ErrorCode.OVERLOADED, send.id(), "the server is busy; try again later");
     }
 
     /** How long a fan-out waits for room in the commit queue before it is refused. */

@@ -11,11 +11,14 @@
  *
  * <p>Two kinds of state have locks of their own. Groups belong to no user's partition: the
  * {@link loomchat.store.GroupTable} keeps them in partitions of its own, each group an immutable
- * {@link loomchat.store.Group} replaced whole on a change, so a send walks its members without a
- * lock. A group's membership changes take that group's change lock across their database write,
- * so that two admins cannot both pass the size check: the one lock here held across I/O, and
- * only those rare changes take it. A watched user's {@link loomchat.store.Watchers} have their
- * own lock, so that telling thousands of watchers holds up none of the partition's other users.
+ * {@link loomchat.store.Group} replaced whole on a change. A group's membership changes take that
+ * group's change lock across their wait for commit-queue room and their database write, so that
+ * two admins cannot both pass the size check: the one lock here held across I/O or a wait, and
+ * only those rare changes take it. A group's membership lock orders its events and messages in
+ * every inbox: a change swaps the group and appends its events under the write lock, a send
+ * appends its items under the read lock (its room reserved before); neither waits or does I/O
+ * under it. A watched user's {@link loomchat.store.Watchers} have their own lock, so that
+ * telling thousands of watchers holds up none of the partition's other users.
  *
  * <p>The store never touches the database. What must survive is handed, still under the
  * partition lock so that per-user order is kept, to a {@link loomchat.store.CommitQueue}

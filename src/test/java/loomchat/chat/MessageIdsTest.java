@@ -23,8 +23,18 @@ class MessageIdsTest {
 
     @Test
     void anIdForAGroupNamesTheGroup() {
-        String id = ids.newId("alice", "g-7");
+        String id = ids.newGroupId("alice", "g-7");
         assertEquals(new MessageIds.Parsed("alice", null, "g-7"), ids.parse(id));
+    }
+
+    @Test
+    void anIdForAUserNamedLikeAGroupNamesTheUser() {
+        // given user names and group ids that look alike ("g-bob" is a legal user name)
+        String toUser = ids.newId("alice", "g-bob");
+        String toGroup = ids.newGroupId("alice", "g-bob");
+        // then each says which it went to
+        assertEquals(new MessageIds.Parsed("alice", "g-bob", null), ids.parse(toUser));
+        assertEquals(new MessageIds.Parsed("alice", null, "g-bob"), ids.parse(toGroup));
     }
 
     @Test
