@@ -40,7 +40,8 @@ class LoomchatJarIT {
         dataDir = Files.createTempDirectory("loomchat-it");
         Path log = dataDir.resolve("server.log");
         String java = ProcessHandle.current().info().command().orElseThrow(); // this JVM's own (21+)
-        server = new ProcessBuilder(java, "-jar", "target/loomchat.jar", "serve", "--for-tests",
+        String jar = System.getProperty("loomchat.jar", "target/loomchat.jar");
+        server = new ProcessBuilder(java, "-jar", jar, "serve", "--for-tests",
                 "--port", "0", "--http-port", "0", "--data-dir", dataDir.toString())
                 .redirectError(log.toFile()) // its log; stdout has only the listening line
                 .start();
