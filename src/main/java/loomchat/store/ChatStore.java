@@ -235,20 +235,7 @@ public final class ChatStore {
             // Messages and the server's own items (receipts, group events) are counted apart, so
             // that nobody can refuse messages to a user by making receipts for them (a read
             // repeated, say). Bytes too: a count alone would let the largest messages hold gigabytes.
-            boolean message = item instanceof ServerFrame.Msg;
-            long ofItsKind = message ? inbox.messages() : inbox.notices();
-            long limit = admission == Admission.SEND ? maxInboxItems : 2L * maxInboxItems;
-            long byteLimit = admission == Admission.SEND ? maxInboxBytes : 2L * maxInboxBytes;
-            long bytesOfItsKind = message ? inbox.bodyBytes() : inbox.noticeBytes();
-            if (ofItsKind >= limit || bytesOfItsKind + Inbox.weight(item) > byteLimit) {
-                throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
-                        "the inbox of " + owner + " is full; try again later");
-            }
-            if (message && admission != Admission.NOTICE
-                    && overShare(inbox, (ServerFrame.Msg) item, limit, byteLimit)) {
-                throw new ProtocolException(ErrorCode.OVERLOADED, requestId, "the inbox of " + owner
-                        + " holds as much from you as it keeps from one sender until they read it; try again later");
-            }
+            admit(owner, inbox, item, admission, requestId);
             // An online recipient will most likely ack the item soon: hold it for that, so that it
             // never touches disk. Behind a held item, hold too: one user's items are written in order.
             InboxEntry previous = inbox.last();
@@ -264,8 +251,7 @@ public final class ChatStore {
             inbox.nextSeq = seq + 1;
             inbox.append(entry);
             if (inbox.requestedSeq - seq < RESERVE_BLOCK / 2) {
-                long target = Math.max(inbox.requestedSeq, seq) + RESERVE_BLOCK;
-                if (commits.offer(p.index, new Commit.ReserveSeq(owner, target))) inbox.requestedSeq = target;
+                reserveSeqsUpTo(p, owner, inbox, Math.max(inbox.requestedSeq, seq) + RESERVE_BLOCK);
             }
             if (st.session != null && seq <= inbox.durableSeq) wake = st.session;
             // Control before bulk: a check mark must not wait behind ten thousand pushed messages.
@@ -420,6 +406,37 @@ public final class ChatStore {
         }
     }
 
+    /**
+     * Under the partition's lock: refuses an item the inbox may not take. Messages and the server's
+     * own items (receipts, group events) are counted apart, so that nobody can refuse messages to
+     * a user by making receipts for them (a read repeated, say). Bytes too: a count alone would let
+     * the largest messages hold gigabytes. A fan-out or a notice may fill twice the plain caps.
+     */
+    private void admit(String owner, Inbox inbox, InboxItem item, Admission admission, String requestId)
+            throws ProtocolException {
+        boolean message = item instanceof ServerFrame.Msg;
+        long ofItsKind = message ? inbox.messages() : inbox.notices();
+        long limit = admission == Admission.SEND ? maxInboxItems : 2L * maxInboxItems;
+        long byteLimit = admission == Admission.SEND ? maxInboxBytes : 2L * maxInboxBytes;
+        long bytesOfItsKind = message ? inbox.bodyBytes() : inbox.noticeBytes();
+        if (ofItsKind >= limit || bytesOfItsKind + Inbox.weight(item) > byteLimit) {
+            throw new ProtocolException(ErrorCode.OVERLOADED, requestId,
+                    "the inbox of " + owner + " is full; try again later");
+        }
+        if (message && admission != Admission.NOTICE && overShare(inbox, (ServerFrame.Msg) item, limit, byteLimit)) {
+            throw new ProtocolException(ErrorCode.OVERLOADED, requestId, "the inbox of " + owner
+                    + " holds as much from you as it keeps from one sender until they read it; try again later");
+        }
+    }
+
+    /**
+     * Under the partition's lock: asks the committer to make seqs up to {@code target} durable;
+     * remembered as asked only if the request was queued, so that a refused one is asked again.
+     */
+    private void reserveSeqsUpTo(Partition p, String user, Inbox inbox, long target) {
+        if (commits.offer(p.index, new Commit.ReserveSeq(user, target))) inbox.requestedSeq = target;
+    }
+
     /** Called by the committer when a reservation could not be written: the next append asks again. */
     public void reservationFailed(String user) {
         Partition p = part(user);
@@ -432,10 +449,7 @@ public final class ChatStore {
             // Items already allocated above the durable reservation (whose own writes may well
             // have succeeded) wait for it to be pushed: ask again now rather than at the next send.
             long highest = inbox.nextSeq - 1;
-            if (highest > inbox.durableSeq) {
-                long target = highest + RESERVE_BLOCK;
-                if (commits.offer(p.index, new Commit.ReserveSeq(user, target))) inbox.requestedSeq = target;
-            }
+            if (highest > inbox.durableSeq) reserveSeqsUpTo(p, user, inbox, highest + RESERVE_BLOCK);
         } finally {
             p.lock.unlock();
         }
