@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import loomchat.media.MediaCatalog;
 import loomchat.metrics.Metrics;
@@ -350,10 +349,6 @@ public final class Router {
 
     /** The error frame for a failed send: a refusal as itself, anything else as {@code internal}. */
     public static ServerFrame.Error errorReply(String requestId, Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof ProtocolException p) {
-            return new ServerFrame.Error(requestId, p.code(), p.getMessage());
-        }
-        return new ServerFrame.Error(requestId, ErrorCode.INTERNAL, "the message could not be stored; try again");
+        return ProtocolException.replyTo(requestId, error, "the message could not be stored; try again");
     }
 }

@@ -28,4 +28,16 @@ public final class ProtocolException extends Exception {
     public ServerFrame.Error toFrame() {
         return new ServerFrame.Error(requestId, code, getMessage());
     }
+
+    /**
+     * The error frame that answers request {@code requestId}, which failed with {@code error}: a
+     * refusal (this exception, perhaps wrapped by a future) as itself, anything else as
+     * {@code internal} with {@code internalMessage}, for the client to try again.
+     */
+    public static ServerFrame.Error replyTo(String requestId, Throwable error, String internalMessage) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (cause instanceof ProtocolException p) return new ServerFrame.Error(requestId, p.code(), p.getMessage());
+        return new ServerFrame.Error(requestId, ErrorCode.INTERNAL, internalMessage);
+    }
 }

@@ -385,19 +385,23 @@ final class Connection implements Runnable {
             // waits, so each waits here too until the client has read enough of what it was sent.
             outbox.awaitRoom();
             try {
-                op.run(by).whenComplete((r, e) ->
-                        reply.complete(e == null ? r : Router.errorReply(requestId, e)));
+                op.run(by).whenComplete((r, e) -> reply.complete(e == null ? r : failed(requestId, e)));
             } catch (ProtocolException e) {
                 reply.complete(e.toFrame());
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "group operation failed", e);
-                reply.complete(Router.errorReply(requestId, e));
+                reply.complete(failed(requestId, e));
             } finally {
                 done.complete(null);
                 services.groupOpEnded();
             }
         });
         return reply;
+    }
+
+    /** The reply to a group request that failed: a refusal as itself, anything else as {@code internal}. */
+    private static ServerFrame.Error failed(String requestId, Throwable error) {
+        return ProtocolException.replyTo(requestId, error, "the request failed on the server; try again");
     }
 
     /** Sends to a group in group order ({@link #inGroupOrder}); the reply goes out in send order. */
