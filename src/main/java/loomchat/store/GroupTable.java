@@ -47,14 +47,8 @@ public final class GroupTable {
 
     /** The lock that serializes membership changes of the group, or null if there is none with this id. */
     public ReentrantLock changeLock(String id) {
-        Part p = part(id);
-        p.lock.lock();
-        try {
-            Entry e = p.groups.get(id);
-            return e == null ? null : e.changes;
-        } finally {
-            p.lock.unlock();
-        }
+        Entry e = entry(id);
+        return e == null ? null : e.changes;
     }
 
     /**
@@ -63,11 +57,16 @@ public final class GroupTable {
      * have changed, or gone, while the lock was awaited.
      */
     public ReentrantReadWriteLock membershipLock(String id) {
+        Entry e = entry(id);
+        return e == null ? null : e.membership;
+    }
+
+    /** The group's entry, or null; its locks may be read without the partition's lock, its group not. */
+    private Entry entry(String id) {
         Part p = part(id);
         p.lock.lock();
         try {
-            Entry e = p.groups.get(id);
-            return e == null ? null : e.membership;
+            return p.groups.get(id);
         } finally {
             p.lock.unlock();
         }
