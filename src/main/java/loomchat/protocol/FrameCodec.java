@@ -316,7 +316,7 @@ public final class FrameCodec {
         String s = str(n, field, id, 1, 32);
         if (!NAME.matcher(s).matches()) {
             throw new ProtocolException(ErrorCode.INVALID, id,
-                    "'" + field + "' must match " + NAME.pattern());
+                    "'" + field + "' must match ^[a-z0-9_][a-z0-9_.-]{0,31}$");
         }
         return s;
     }
@@ -435,38 +435,38 @@ public final class FrameCodec {
     }
 
     private static void writeFields(JsonGenerator g, Frame frame) throws IOException {
-        g.writeStringField("type", wireType(frame)); // the one place a frame's wire name is kept
         switch (frame) {
             // server → client
             case Welcome w -> {
+                g.writeStringField("type", "welcome");
                 g.writeStringField("server", w.server());
                 g.writeNumberField("version", w.version());
                 g.writeNumberField("max_frame_bytes", w.maxFrameBytes());
             }
-            case Ok ok -> g.writeStringField("id", ok.id());
+            case Ok ok -> okHead(g, ok.id());
             case LoginOk ok -> {
-                g.writeStringField("id", ok.id());
+                okHead(g, ok.id());
                 g.writeStringField("token", ok.token());
                 g.writeNumberField("pending", ok.pending());
             }
             case SendOk ok -> {
-                g.writeStringField("id", ok.id());
+                okHead(g, ok.id());
                 g.writeStringField("msg", ok.msg());
                 g.writeNumberField("ts", ok.ts());
             }
             case GroupCreated ok -> {
-                g.writeStringField("id", ok.id());
+                okHead(g, ok.id());
                 g.writeStringField("group", ok.group());
             }
             case GroupInfo ok -> {
-                g.writeStringField("id", ok.id());
+                okHead(g, ok.id());
                 g.writeStringField("group", ok.group());
                 g.writeStringField("name", ok.name());
                 stringArray(g, "members", ok.members());
                 stringArray(g, "admins", ok.admins());
             }
             case GroupList ok -> {
-                g.writeStringField("id", ok.id());
+                okHead(g, ok.id());
                 g.writeArrayFieldStart("groups");
                 for (GroupSummary s : ok.groups()) {
                     g.writeStartObject();
@@ -477,12 +477,17 @@ public final class FrameCodec {
                 g.writeEndArray();
             }
             case Error e -> {
+                g.writeStringField("type", "error");
                 if (e.id() != null) g.writeStringField("id", e.id());
                 g.writeStringField("code", e.code().wire());
                 if (e.message() != null) g.writeStringField("message", e.message());
             }
-            case Pong p -> g.writeStringField("id", p.id());
+            case Pong p -> {
+                g.writeStringField("type", "pong");
+                g.writeStringField("id", p.id());
+            }
             case Msg m -> {
+                g.writeStringField("type", "msg");
                 g.writeNumberField("seq", m.seq());
                 g.writeStringField("msg", m.msg());
                 g.writeStringField("from", m.from());
@@ -493,12 +498,16 @@ public final class FrameCodec {
                 g.writeNumberField("ts", m.ts());
             }
             case Receipt r -> {
+                g.writeStringField("type", "receipt");
                 g.writeNumberField("seq", r.seq());
                 receiptFields(g, r.msg(), r.status(), r.by(), r.ts());
             }
-            // no seq: an advance copy, not an inbox item
-            case ReceiptNotice r -> receiptFields(g, r.msg(), r.status(), r.by(), r.ts());
+            case ReceiptNotice r -> {
+                g.writeStringField("type", "receipt"); // no seq: an advance copy, not an inbox item
+                receiptFields(g, r.msg(), r.status(), r.by(), r.ts());
+            }
             case GroupEvent e -> {
+                g.writeStringField("type", "group");
                 g.writeNumberField("seq", e.seq());
                 g.writeStringField("group", e.group());
                 g.writeStringField("event", e.event().wire());
@@ -506,80 +515,95 @@ public final class FrameCodec {
                 stringArray(g, "users", e.users());
             }
             case Presence p -> {
+                g.writeStringField("type", "presence");
                 g.writeStringField("user", p.user());
                 g.writeStringField("status", p.online() ? "online" : "offline");
                 if (p.lastSeen() != null) g.writeNumberField("last_seen", p.lastSeen());
             }
             case TypingNotice t -> {
+                g.writeStringField("type", "typing");
                 g.writeStringField("from", t.from());
                 if (t.group() != null) g.writeStringField("group", t.group());
                 g.writeStringField("state", t.state().wire());
             }
             // client → server
             case Register r -> {
-                g.writeStringField("id", r.id());
+                request(g, "register", r.id());
                 g.writeStringField("user", r.user());
                 g.writeStringField("password", r.password());
             }
             case Login l -> {
-                g.writeStringField("id", l.id());
+                request(g, "login", l.id());
                 g.writeStringField("user", l.user());
                 if (l.password() != null) g.writeStringField("password", l.password());
                 if (l.token() != null) g.writeStringField("token", l.token());
             }
-            case Logout l -> g.writeStringField("id", l.id());
-            case Ping p -> g.writeStringField("id", p.id());
+            case Logout l -> request(g, "logout", l.id());
+            case Ping p -> request(g, "ping", p.id());
             case Send s -> {
-                g.writeStringField("id", s.id());
+                request(g, "send", s.id());
                 if (s.to() != null) g.writeStringField("to", s.to());
                 if (s.group() != null) g.writeStringField("group", s.group());
                 g.writeStringField("body", s.body());
                 if (s.media() != null) media(g, s.media());
             }
             case Ack a -> {
+                g.writeStringField("type", "ack");
                 g.writeNumberField("seq", a.seq());
             }
             case Read r -> {
+                g.writeStringField("type", "read");
                 g.writeStringField("msg", r.msg());
             }
             case Subscribe s -> {
-                g.writeStringField("id", s.id());
+                request(g, "subscribe", s.id());
                 g.writeStringField("user", s.user());
             }
             case Unsubscribe s -> {
-                g.writeStringField("id", s.id());
+                request(g, "unsubscribe", s.id());
                 g.writeStringField("user", s.user());
             }
             case Typing t -> {
+                g.writeStringField("type", "typing");
                 if (t.to() != null) g.writeStringField("to", t.to());
                 if (t.group() != null) g.writeStringField("group", t.group());
                 g.writeStringField("state", t.state().wire());
             }
             case GroupCreate c -> {
-                g.writeStringField("id", c.id());
+                request(g, "group_create", c.id());
                 g.writeStringField("name", c.name());
                 stringArray(g, "members", c.members());
             }
             case GroupAdd a -> {
-                g.writeStringField("id", a.id());
+                request(g, "group_add", a.id());
                 g.writeStringField("group", a.group());
                 stringArray(g, "users", a.users());
             }
             case GroupRemove r -> {
-                g.writeStringField("id", r.id());
+                request(g, "group_remove", r.id());
                 g.writeStringField("group", r.group());
                 stringArray(g, "users", r.users());
             }
             case GroupLeave l -> {
-                g.writeStringField("id", l.id());
+                request(g, "group_leave", l.id());
                 g.writeStringField("group", l.group());
             }
             case GroupInfoRequest i -> {
-                g.writeStringField("id", i.id());
+                request(g, "group_info", i.id());
                 g.writeStringField("group", i.group());
             }
-            case GroupsRequest r -> g.writeStringField("id", r.id());
+            case GroupsRequest r -> request(g, "groups", r.id());
         }
+    }
+
+    private static void okHead(JsonGenerator g, String id) throws IOException {
+        g.writeStringField("type", "ok");
+        g.writeStringField("id", id);
+    }
+
+    private static void request(JsonGenerator g, String type, String id) throws IOException {
+        g.writeStringField("type", type);
+        g.writeStringField("id", id);
     }
 
     /** The fields a receipt and its advance copy share. */
