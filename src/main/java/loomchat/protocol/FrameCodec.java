@@ -2,11 +2,12 @@ package loomchat.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -70,7 +71,10 @@ public final class FrameCodec {
                         .build())
                 .streamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
                 .build();
-        this.mapper = new ObjectMapper(factory);
+        // Whatever follows a line's object, another object included, makes the line bad_frame:
+        // Jackson would otherwise stop after the first value and drop the rest unseen, so a
+        // second request on the line would never be answered.
+        this.mapper = new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     // ---------------------------------------------------------------- decoding
@@ -171,22 +175,17 @@ public final class FrameCodec {
         return out;
     }
 
-    /**
-     * The line's one JSON object. Whatever follows it on the line, another object included, makes
-     * the whole line {@code bad_frame}: Jackson would otherwise stop after the first value and
-     * drop the rest unseen, so a second request on the line would never be answered.
-     */
+    /** The line's one JSON object; anything after it on the line makes the line {@code bad_frame}. */
     private JsonNode parseObject(byte[] buf, int off, int len) throws ProtocolException {
         JsonNode n;
-        boolean trailing;
-        try (JsonParser p = factory.createParser(buf, off, len)) {
-            n = mapper.readTree(p);
-            trailing = n != null && p.nextToken() != null;
+        try {
+            n = mapper.readTree(buf, off, len); // FAIL_ON_TRAILING_TOKENS: see the constructor
+        } catch (MismatchedInputException e) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, null, e.getMessage().startsWith("Trailing token")
+                    ? "one JSON object per line; something follows it"
+                    : "not valid JSON: " + firstLine(e.getMessage()));
         } catch (IOException | RuntimeException e) {
             throw new ProtocolException(ErrorCode.BAD_FRAME, null, "not valid JSON: " + firstLine(e.getMessage()));
-        }
-        if (trailing) {
-            throw new ProtocolException(ErrorCode.BAD_FRAME, null, "one JSON object per line; something follows it");
         }
         if (n == null || !n.isObject()) {
             throw new ProtocolException(ErrorCode.BAD_FRAME, null, "a frame must be a JSON object");
@@ -316,7 +315,7 @@ public final class FrameCodec {
         String s = str(n, field, id, 1, 32);
         if (!NAME.matcher(s).matches()) {
             throw new ProtocolException(ErrorCode.INVALID, id,
-                    "'" + field + "' must match ^[a-z0-9_][a-z0-9_.-]{0,31}$");
+                    "'" + field + "' must match " + NAME.pattern());
         }
         return s;
     }
