@@ -95,7 +95,7 @@ public final class Groups {
         try {
             records.create(group, System.currentTimeMillis());
         } catch (SQLException e) {
-            if (reserved) releaseRoom(members);
+            if (reserved) store.releaseRoom(members);
             throw Authenticator.internal(req.id(), e);
         }
         CompletableFuture<Void> told;
@@ -201,7 +201,7 @@ public final class Groups {
             try {
                 records.update(before, after);
             } catch (SQLException e) {
-                if (reserved) releaseRoom(told);
+                if (reserved) store.releaseRoom(told);
                 throw Authenticator.internal(requestId, e);
             }
             CompletableFuture<Void> stored;
@@ -268,10 +268,6 @@ public final class Groups {
             throw new ProtocolException(ErrorCode.RATE_LIMITED, requestId,
                     "group changes take from your send rate, and it is used up; try again later");
         }
-    }
-
-    private void releaseRoom(Collection<String> users) {
-        for (String user : users) store.releaseRoom(user);
     }
 
     /** Refuses, with {@code invalid}, to put anyone in one group more than the most they may be in. */

@@ -187,7 +187,7 @@ public final class Router {
             if (!store.reserveRoom(reserved, Math.max(0, deadline - System.nanoTime()))) throw overloaded(send);
             ReentrantReadWriteLock membership = groups.membershipLock(send.group());
             if (membership == null) {
-                releaseRoom(reserved);
+                store.releaseRoom(reserved);
                 throw Groups.noSuchGroup(send.id(), send.group());
             }
             membership.readLock().lock();
@@ -199,7 +199,7 @@ public final class Router {
                     to = recipients(group, from);
                     charged = charge(from, send, charged, to.size());
                 } catch (ProtocolException e) {
-                    releaseRoom(reserved);
+                    store.releaseRoom(reserved);
                     if (e.code() != ErrorCode.RATE_LIMITED && charged > 0) {
                         store.giveBack(from, ChatStore.Budget.SEND, sendBurst, charged);
                     }
@@ -208,7 +208,7 @@ public final class Router {
                 List<String> joined = new ArrayList<>();
                 for (String member : to) if (!reserved.contains(member)) joined.add(member);
                 if (!joined.isEmpty() && !store.reserveRoom(joined, 0)) {
-                    releaseRoom(reserved);
+                    store.releaseRoom(reserved);
                     if (attempt == ROOM_ATTEMPTS) throw overloaded(send);
                     reserved = to; // and wait for room for them all, outside the lock
                     continue;
@@ -290,10 +290,6 @@ public final class Router {
         Commit.SendKey key = new Commit.SendKey(from, send.id(), msgId, now);
         return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new))
                 .thenCompose(safe -> store.saveSendKey(key));
-    }
-
-    private void releaseRoom(Set<String> users) {
-        for (String user : users) store.releaseRoom(user);
     }
 
     private static ProtocolException overloaded(ClientFrame.Send send) {

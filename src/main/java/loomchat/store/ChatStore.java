@@ -323,6 +323,11 @@ public final class ChatStore {
         commits.release(partitionOf(user));
     }
 
+    /** Gives back the room reserved for {@code users}, one item each, none of them appended. */
+    public void releaseRoom(java.util.Collection<String> users) {
+        for (String user : users) releaseRoom(user);
+    }
+
     /**
      * Moves up to {@code max} items not yet pushed into {@code out}, oldest first, if
      * {@code endpoint} is still the user's live session.
