@@ -54,6 +54,18 @@ public final class Metrics {
         framesOut.computeIfAbsent(type, t -> new LongAdder()).increment();
     }
 
+    /** Frames of this wire type read from clients so far (counted before they are dispatched). */
+    public long framesIn(String type) {
+        LongAdder n = framesIn.get(type);
+        return n == null ? 0 : n.sum();
+    }
+
+    /** Frames of this wire type queued to clients so far. */
+    public long framesOut(String type) {
+        LongAdder n = framesOut.get(type);
+        return n == null ? 0 : n.sum();
+    }
+
     /** Registers a value read at scrape time, such as the number of open connections. */
     public void gauge(String name, LongSupplier value) {
         gauges.put(name, value);

@@ -80,6 +80,8 @@ public final class ChatServer implements AutoCloseable {
     private static final int MAX_REFUSING = 256;
     /** More than a group operation's longest wait, 5 s for commit room ({@code Router.ROOM_WAIT_NANOS}). */
     private static final long GROUP_OPS_WAIT_NANOS = TimeUnit.SECONDS.toNanos(6);
+    /** How long shutdown lets connections write the replies already queued before it cuts them. */
+    private static final long SHUTDOWN_FLUSH_MILLIS = 1000;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -315,14 +317,21 @@ public final class ChatServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "shutting down: {0} connections open", String.valueOf(connections.size()));
             closeQuietly(serverSocket);
             http.close();
-            for (Connection c : connections) c.close();
+            // Replies already queued go out first: among them the oks of messages delivered and
+            // acknowledged, whose send ids were never written (write-back), so that an ok lost
+            // here would make the client's retry after the restart a second message.
+            for (Connection c : connections) c.finish();
             hasher.close(); // a connection waiting for a hash would otherwise hold its permit until it is done
             try {
                 acceptor.join(2000);
                 // Every permit back means every connection has ended its session, so the
                 // last_seen of users online until now is queued before the committer closes.
-                if (!permits.tryAcquire(config.maxConnections(), 2, java.util.concurrent.TimeUnit.SECONDS)) {
-                    LOG.log(System.Logger.Level.WARNING, "{0} connections still closing", String.valueOf(connections.size()));
+                if (!permits.tryAcquire(config.maxConnections(), SHUTDOWN_FLUSH_MILLIS, TimeUnit.MILLISECONDS)) {
+                    for (Connection c : connections) c.close(); // those not reading their replies
+                    if (!permits.tryAcquire(config.maxConnections(), 2, TimeUnit.SECONDS)) {
+                        LOG.log(System.Logger.Level.WARNING, "{0} connections still closing",
+                                String.valueOf(connections.size()));
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -159,6 +159,16 @@ final class Connection implements Runnable {
     }
 
     /**
+     * Ends the connection from outside, politely (shutdown): nothing more is read or dispatched,
+     * what is queued is written, then the socket is closed, which ends the read loop.
+     */
+    void finish() {
+        Outbox o = outbox;
+        if (o != null) o.finish();
+        else close();
+    }
+
+    /**
      * Closes the connection from outside (a timeout, shutdown); the read loop ends with an
      * exception. Through the outbox once there is one, which stops a writer stuck on the socket
      * first (a TLS close would wait for it).
@@ -177,8 +187,12 @@ final class Connection implements Runnable {
     }
 
     private void readLoop(LineReader lines) throws IOException {
-        while (!outbox.isClosing()) {
+        while (true) {
             LineReader.Line line = lines.next();
+            // Checked after the read, which may have waited long: a line read once the connection
+            // is finishing (replaced, shutting down) is not dispatched, since its reply could not
+            // be sent.
+            if (outbox.isClosing()) return;
             if (user != null) lastHeardNanos = System.nanoTime(); // any line, a blank keep-alive too
             switch (line) {
                 case EOF -> {

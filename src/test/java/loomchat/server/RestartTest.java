@@ -257,6 +257,9 @@ class RestartTest extends ServerTest {
             alice.send("{'type':'send','id':'g1','group':'" + group + "','body':'on belay'}");
             alice.send("{'type':'group_add','id':'a1','group':'" + group + "','users':['dave']}");
             Await.until(() -> server.server().metrics().waitingForCommitRoom.sum() == 1, "the message waits for room");
+            // (a line read is dispatched even if the server begins to stop right after; one not
+            // yet read when it does is not)
+            Await.until(() -> server.server().metrics().framesIn("group_add") == 1, "the add is read");
             // and the server is stopped cleanly
             server.restart();
         }
@@ -267,6 +270,42 @@ class RestartTest extends ServerTest {
             JsonNode added = dave.next("group");
             assertEquals("added", added.path("event").asText());
             assertEquals("dave", added.path("users").get(0).asText());
+        }
+    }
+
+    @Test
+    void aCleanShutdownWritesTheRepliesAlreadyQueuedBeforeItCloses() throws Exception {
+        server.close();
+        server = TestServer.start(Map.of("socket_send_buffer", 4096));
+        server.register("alice");
+        try (Wire bob = server.userOnline("bob"); Wire alice = Wire.connectSlowReader(server.port())) {
+            alice.login("alice");
+            // given alice has stopped reading, and the oks of her sends to bob (who acks them
+            // all) wait in her queue, more than the sockets' buffers hold
+            int sends = 400;
+            long oksBefore = server.server().metrics().framesOut("ok");
+            for (int i = 0; i < sends; i++) {
+                alice.send("{'type':'send','id':'s" + i + "','to':'bob','body':'" + "x".repeat(40) + "'}");
+            }
+            for (JsonNode m : bob.next("msg", sends)) bob.ack(m.path("seq").asLong());
+            Await.until(() -> server.server().metrics().framesOut("ok") - oksBefore == sends, "every ok queued");
+
+            // when the server stops cleanly, and alice reads again only once it has begun
+            Thread stopping = Thread.ofVirtual().start(server.server()::close);
+            Await.until(() -> refusesConnections(server.port()), "the server stops accepting");
+
+            // then she gets every ok before her connection is closed
+            for (int i = 0; i < sends; i++) assertEquals("ok", alice.reply("s" + i).path("type").asText());
+            assertTrue(alice.closedByServer());
+            stopping.join();
+        }
+    }
+
+    private static boolean refusesConnections(int port) {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            return false;
+        } catch (java.io.IOException refused) {
+            return true;
         }
     }
 }
