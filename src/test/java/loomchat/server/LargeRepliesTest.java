@@ -1,6 +1,7 @@
 package loomchat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +43,12 @@ class LargeRepliesTest {
                 for (int i = 0; i < REQUESTS; i++) {
                     bob.send("{'type':'group_info','id':'i" + i + "','group':'" + group + "'}");
                 }
-                // the server answers what it may, then stops reading from him
+                // the server answers what it may, then stops reading from him. It may stop more
+                // than once: each time its writer moves some replies into the kernel's buffers, it
+                // reads on. Once those are full nothing drains, and it reads none of his requests.
                 Await.until(() -> server.server().metrics().waitingForRoom.sum() > 0, "the server to stop reading");
+                Await.steady(() -> server.server().metrics().framesIn("group_info"), Duration.ofMillis(500),
+                        "the server to read no more of bob's requests");
                 // and alice comes online meanwhile
                 try (Wire alice = server.connect()) {
                     alice.login("alice");
