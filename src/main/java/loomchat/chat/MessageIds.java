@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.concurrent.locks.ReentrantLock;
+import loomchat.store.MessageIdShrinker;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -20,10 +21,18 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>A group target is marked with {@code #}, which no user name may contain: a user may be
  * named {@code g-bob}, or exactly like a group id, and the id must not leave the server to guess
  * from the name which of the two a message went to.
+ *
+ * <p>The nonce is not random but an HMAC of the send (sender, target, request id, time), under
+ * the same key. It is as unique as the sends are (a sender's request id names one message), and
+ * it lets a send key keep only the target of its id and rebuild the rest ({@link #expand}):
+ * a sender's send ids are kept a day, and the id was most of a key's bytes. Ids made before
+ * nonces were derived have a nonce one character longer; their keys keep them whole.
  */
-public final class MessageIds {
+public final class MessageIds implements MessageIdShrinker {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
-    private static final int NONCE_BYTES = 9;
+    private static final int NONCE_BYTES = 8;
+    /** The nonce's length in an id: 8 bytes in unpadded base64. Random 9-byte nonces took 12. */
+    private static final int NONCE_CHARS = 11;
     private static final int MAC_BYTES = 12;
 
     /** What an id says: its sender, and either its recipient or its group. */
@@ -42,23 +51,37 @@ public final class MessageIds {
     /** Marks a group target in an id; user names never contain it. */
     private static final String GROUP_MARK = "#";
 
-    /** A fresh id for a message from {@code from} to the user {@code to}. */
-    public String newId(String from, String to) {
-        return make(from, to);
+    /** The id of the message that {@code from} sent to the user {@code to} as request {@code requestId} at {@code ts}. */
+    public String newId(String from, String to, String requestId, long ts) {
+        return make(from, to, requestId, ts);
     }
 
-    /** A fresh id for a message from {@code from} to the group {@code group}. */
-    public String newGroupId(String from, String group) {
-        return make(from, GROUP_MARK + group);
+    /** The id of the message that {@code from} sent to the group {@code group} as request {@code requestId} at {@code ts}. */
+    public String newGroupId(String from, String group, String requestId, long ts) {
+        return make(from, GROUP_MARK + group, requestId, ts);
     }
 
-    private String make(String from, String target) {
-        byte[] nonce = new byte[NONCE_BYTES];
+    /** Keeps an id's target ({@code bob}, {@code #g-7}), which names no {@code :}; an id with a random nonce stays whole. */
+    @Override
+    public String shrink(String msg) {
+        if (msg.indexOf(':') != NONCE_CHARS) return msg;
+        int from = NONCE_CHARS + 1;
+        int target = msg.indexOf(':', from) + 1;
+        int mac = msg.indexOf(':', target);
+        return target > 0 && mac > target ? msg.substring(target, mac) : msg;
+    }
+
+    /** Rebuilds an id from its target and the send; anything holding a {@code :} was kept whole. */
+    @Override
+    public String expand(String kept, String sender, String requestId, long ts) {
+        return kept.indexOf(':') >= 0 ? kept : make(sender, kept, requestId, ts);
+    }
+
+    private String make(String from, String target, String requestId, long ts) {
         Stripe stripe = stripe();
         stripe.lock.lock();
         try {
-            stripe.random.nextBytes(nonce);
-            String head = B64.encodeToString(nonce) + ":" + from + ":" + target;
+            String head = stripe.nonce(from, target, requestId, ts) + ":" + from + ":" + target;
             return head + ":" + stripe.mac(head);
         } finally {
             stripe.lock.unlock();
@@ -94,18 +117,10 @@ public final class MessageIds {
         return stripes[(int) (Thread.currentThread().threadId() & (stripes.length - 1))];
     }
 
-    /**
-     * One keyed Mac and one random source, used under the stripe's lock: looking a Mac up and
-     * keying it cost more than the MAC itself, so they are made once.
-     */
+    /** One keyed Mac, used under the stripe's lock: looking a Mac up and keying it cost more than the MAC itself, so it is made once. */
     private static final class Stripe {
         final ReentrantLock lock = new ReentrantLock();
         final Mac mac;
-        /**
-         * DRBG rather than the platform default (NativePRNG), which reads /dev/urandom under one
-         * global lock on every call: a system call per message on the send path.
-         */
-        final SecureRandom random;
 
         Stripe(SecretKeySpec key) {
             try {
@@ -114,13 +129,17 @@ public final class MessageIds {
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
             }
-            SecureRandom r;
-            try {
-                r = SecureRandom.getInstance("DRBG");
-            } catch (GeneralSecurityException e) {
-                r = new SecureRandom();
-            }
-            random = r;
+        }
+
+        /**
+         * The nonce of the send's id. Its input starts with a NUL, which no id's head holds, so
+         * a nonce is never some head's MAC; the time comes last and has no NUL, so a request id
+         * holding NULs cannot pass for another request id at another time.
+         */
+        String nonce(String from, String target, String requestId, long ts) {
+            String send = "\0" + from + "\0" + target + "\0" + requestId + "\0" + ts;
+            byte[] full = mac.doFinal(send.getBytes(StandardCharsets.UTF_8));
+            return B64.encodeToString(java.util.Arrays.copyOf(full, NONCE_BYTES));
         }
 
         String mac(String head) {

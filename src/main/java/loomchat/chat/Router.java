@@ -96,8 +96,10 @@ public final class Router {
     static final int GROUP_BYTES_PER_TOKEN = 64 * 1024;
 
     /** A new message id for {@code send}, made for its user or its group. */
-    private String newId(String from, ClientFrame.Send send) {
-        return send.group() != null ? ids.newGroupId(from, send.group()) : ids.newId(from, send.to());
+    private String newId(String from, ClientFrame.Send send, long ts) {
+        return send.group() != null
+                ? ids.newGroupId(from, send.group(), send.id(), ts)
+                : ids.newId(from, send.to(), send.id(), ts);
     }
 
     /** Whether {@code msgId} was made for the target of {@code send}: the same user, or the same group. */
@@ -129,8 +131,8 @@ public final class Router {
      */
     private CompletableFuture<ServerFrame.Reply> oncePerRequestId(String from, ClientFrame.Send send,
                                                                   Delivery delivery) {
-        SentMessage proposed = new SentMessage(newId(from, send), System.currentTimeMillis(),
-                new CompletableFuture<>());
+        long now = System.currentTimeMillis();
+        SentMessage proposed = new SentMessage(newId(from, send, now), now, new CompletableFuture<>());
         ChatStore.Claim claim = store.claimSend(from, send.id(), proposed, msg -> sameTarget(msg, send));
         SentMessage sent = claim.sent();
         if (claim.fresh()) {

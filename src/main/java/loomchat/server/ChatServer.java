@@ -101,8 +101,9 @@ public final class ChatServer implements AutoCloseable {
             this.committer = new GroupCommitter(db, codec, metrics, config.commitLanes(), config.groupCommitDelay(),
                     config.ackGrace(), config.groupCommitMaxBatch(), config.groupCommitMaxBatchBytes(),
                     config.commitQueueCapacity());
+            MessageIds ids = new MessageIds(accounts.serverValue("message_id_key", MessageIds.newSecret()));
             this.store = new ChatStore(config.partitions(), committer, config.maxInboxItems(), config.maxInboxBytes(),
-                    config.inboxSendersToFill(), config.sendKeysPerUser(), config.sendKeyTtl().toMillis());
+                    config.inboxSendersToFill(), config.sendKeysPerUser(), config.sendKeyTtl().toMillis(), ids);
             Recovery.Loaded loaded = Recovery.load(db, store, config.sendKeyTtl().toMillis(),
                     System.currentTimeMillis());
             LOG.log(System.Logger.Level.INFO, "loaded {0} users, {1} undelivered items, {2} send ids",
@@ -110,7 +111,6 @@ public final class ChatServer implements AutoCloseable {
             committer.start(store);
             opened.push(committer);
 
-            MessageIds ids = new MessageIds(accounts.serverValue("message_id_key", MessageIds.newSecret()));
             this.hasher = new PasswordHasher(config.passwordIterations(), config.hashConcurrency(),
                     PasswordHasher.QUEUE_PER_THREAD * config.hashConcurrency());
             opened.push(hasher);

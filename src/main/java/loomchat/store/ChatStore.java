@@ -40,10 +40,11 @@ public final class ChatStore {
     private final int sendersToFill;
     private final int sendKeysPerUser;
     private final long sendKeyTtlMillis;
+    private final MessageIdShrinker ids;
 
     /** @param sendersToFill how many senders it takes to fill an inbox: each may hold 1/n of it (1: no share) */
     public ChatStore(int partitions, CommitQueue commits, int maxInboxItems, long maxInboxBytes, int sendersToFill,
-                     int sendKeysPerUser, long sendKeyTtlMillis) {
+                     int sendKeysPerUser, long sendKeyTtlMillis, MessageIdShrinker ids) {
         this.parts = new Partition[partitions];
         for (int i = 0; i < partitions; i++) parts[i] = new Partition(i);
         this.commits = commits;
@@ -52,6 +53,7 @@ public final class ChatStore {
         this.sendersToFill = sendersToFill;
         this.sendKeysPerUser = sendKeysPerUser;
         this.sendKeyTtlMillis = sendKeyTtlMillis;
+        this.ids = ids;
     }
 
     public int partitions() {
@@ -532,15 +534,17 @@ public final class ChatStore {
         try {
             UserState st = p.users.get(sender);
             if (st == null) return new Claim(fresh, true, false);
-            SentMessage known = st.sendKeys().get(requestId, fresh.ts(), sendKeyTtlMillis);
-            if (known == null) {
-                st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
+            SentMessage kept = st.sendKeys().get(requestId, fresh.ts(), sendKeyTtlMillis);
+            if (kept == null) {
+                st.sendKeys().put(requestId, shrunk(fresh), sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
                 return new Claim(fresh, true, false);
             }
+            SentMessage known = new SentMessage(ids.expand(kept.msg(), sender, requestId, kept.ts()), kept.ts(),
+                    kept.durable());
             if (!known.failed()) return new Claim(known, false, false);
             if (!reusable.test(known.msg())) { // the id reused for another target: a new message
                 st.sendKeys().remove(requestId, known);
-                st.sendKeys().put(requestId, fresh, sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
+                st.sendKeys().put(requestId, shrunk(fresh), sendKeysPerUser, fresh.ts(), sendKeyTtlMillis);
                 return new Claim(fresh, true, true);
             }
             SentMessage again = new SentMessage(known.msg(), known.ts(), fresh.durable());
@@ -549,6 +553,11 @@ public final class ChatStore {
         } finally {
             p.lock.unlock();
         }
+    }
+
+    /** What a send key keeps of a send's answer: the shrunk id, and the same time and future. */
+    private SentMessage shrunk(SentMessage sent) {
+        return new SentMessage(ids.shrink(sent.msg()), sent.ts(), sent.durable());
     }
 
     /**

@@ -14,24 +14,25 @@ import java.util.concurrent.CompletableFuture;
  * was eight objects (entry, record, future, two strings and their arrays), and copying them set
  * the length of the server's young pauses under load (30-98 ms at 20,000 msgs/s). Then a key
  * became one string in a ring of slots (6-9 ms pauses, most of it those strings ageing in
- * survivor space). Now a key is no object at all: the request id and the message id are UTF-8
- * bytes in one arena per sender, filled in the ring's order, and every other field is a primitive
- * array; a hash index of ints finds a key. The send's future is held only until the send is
- * settled ({@link #settle}), since a settled send answers a retry at once.
+ * survivor space). Now a key is no object at all: the request id and what the store keeps of the
+ * message id (its target, see {@link MessageIdShrinker}) are UTF-8 bytes in one arena per sender,
+ * filled in the ring's order, and every other field is a primitive array; a hash index of ints
+ * finds a key. The send's future is held only until the send is settled ({@link #settle}), since
+ * a settled send answers a retry at once.
  */
 final class SendKeys {
     private static final CompletableFuture<Void> SETTLED = CompletableFuture.completedFuture(null);
     private static final int SEED = new java.security.SecureRandom().nextInt();
     private static final int FIRST_CAPACITY = 8;
-    /** Arena bytes per slot to begin with: a request id of about 20 characters and a message id of about 60. */
-    private static final int FIRST_BYTES_PER_SLOT = 96;
+    /** Arena bytes per slot to begin with: a request id of about 20 characters and a target of about 12. */
+    private static final int FIRST_BYTES_PER_SLOT = 32;
 
     // The ring: slot (head + i) % capacity is the i-th oldest. A forgotten key leaves a free slot
     // (idBytes 0) whose bytes stay in the arena until it becomes the oldest and is reclaimed.
     private int[] at = new int[FIRST_CAPACITY];          // where the key's bytes start in the arena
     private int[] span = new int[FIRST_CAPACITY];        // arena bytes the key holds: its own, and any end it skipped
     private short[] idBytes = new short[FIRST_CAPACITY]; // request id's length in bytes, 0 for a free slot
-    private short[] msgBytes = new short[FIRST_CAPACITY];// message id's length in bytes
+    private short[] msgBytes = new short[FIRST_CAPACITY];// length in bytes of what is kept of the message id
     private int[] hashes = new int[FIRST_CAPACITY];      // the request id's hash
     private long[] ts = new long[FIRST_CAPACITY];        // when sent (ms), for the answer and the age limit
     @SuppressWarnings("unchecked")
@@ -39,8 +40,9 @@ final class SendKeys {
     private int head;
     private int size; // slots in use, free ones among them
 
-    // The keys' bytes, request id then message id, in the ring's order. A key never wraps: one that
-    // does not fit before the end starts again at 0, and the end it skipped counts in its span.
+    // The keys' bytes, request id then what is kept of the message id, in the ring's order. A key
+    // never wraps: one that does not fit before the end starts again at 0, and the end it skipped
+    // counts in its span.
     private byte[] arena = new byte[FIRST_CAPACITY * FIRST_BYTES_PER_SLOT];
     private int arenaTail; // where the next key's bytes go
     private int arenaUsed; // bytes held by the ring's keys, skipped ends included

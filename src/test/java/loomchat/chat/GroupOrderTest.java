@@ -50,12 +50,13 @@ class GroupOrderTest {
     @BeforeEach
     void start() throws Exception {
         queue = new GatedQueue();
-        store = new ChatStore(8, queue, 1000, 1 << 20, 8, 100, 60_000);
+        MessageIds ids = new MessageIds(MessageIds.newSecret());
+        store = new ChatStore(8, queue, 1000, 1 << 20, 8, 100, 60_000, ids);
         for (String user : List.of("alice", "bob", "carol", "dave", "mallory")) store.addUser(user, 0, 0);
         db = new Database(ConfigLoader.of(Map.of("data_dir", Files.createTempDirectory("loomchat-order").toString())));
         GroupTable table = new GroupTable(8);
         groups = new Groups(table, store, new GroupRecords(db), 16, 16, 1000, 1000);
-        router = new Router(store, new MessageIds(MessageIds.newSecret()), new Metrics(), MediaCatalog.NONE, table,
+        router = new Router(store, ids, new Metrics(), MediaCatalog.NONE, table,
                 1000, 1000);
     }
 
