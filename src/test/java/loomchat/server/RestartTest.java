@@ -192,6 +192,37 @@ class RestartTest extends ServerTest {
     }
 
     @Test
+    void aSendIdWhoseMessageIdHasARandomNonceIsAnsweredWithThatIdAfterARestart() throws Exception {
+        // given a send id on record from a server that made nonces at random (12 characters, not
+        // the 11 of a nonce derived from the send): its message id cannot be rebuilt, only kept
+        server.register("alice", "bob");
+        String old = "AAAAAAAAAAAA:alice:bob:" + "m".repeat(16);
+        long ts = System.currentTimeMillis();
+        server.server().close();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(server.server().config().jdbcUrl(), "sa", "");
+             java.sql.PreparedStatement s = c.prepareStatement(
+                     "INSERT INTO send_keys(user_name, request_id, msg, ts) VALUES ('alice', 'c1', ?, ?)")) {
+            s.setString(1, old);
+            s.setLong(2, ts);
+            s.executeUpdate();
+        }
+        server.restart();
+
+        // when alice retries that send
+        try (Wire alice = server.connect()) {
+            alice.login("alice");
+            JsonNode retry = alice.sendMessage("c1", "bob", "hi");
+
+            // then she gets the id and time on record, and bob gets nothing new
+            assertEquals(old, retry.path("msg").asText());
+            assertEquals(ts, retry.path("ts").asLong());
+        }
+        try (Wire bob = server.connect()) {
+            assertEquals(0, bob.login("bob").path("pending").asInt());
+        }
+    }
+
+    @Test
     void aGroupSendIdSurvivesARestartEvenWhenEveryMemberAckedBeforeAnythingWasWritten() throws Exception {
         // given alice's message to a group whose members, online, acked it at once (so that no
         // item of it was ever written)
