@@ -42,7 +42,10 @@ public final class ChatStore {
     private final long sendKeyTtlMillis;
     private final MessageIdShrinker ids;
 
-    /** @param sendersToFill how many senders it takes to fill an inbox: each may hold 1/n of it (1: no share) */
+    /**
+     * @param sendersToFill how many senders it takes to fill an inbox: each may hold 1/n of it (1: no share)
+     * @param ids           what a send key keeps of a message id, and how the id is rebuilt from it
+     */
     public ChatStore(int partitions, CommitQueue commits, int maxInboxItems, long maxInboxBytes, int sendersToFill,
                      int sendKeysPerUser, long sendKeyTtlMillis, MessageIdShrinker ids) {
         this.parts = new Partition[partitions];
