@@ -23,8 +23,10 @@ import javax.crypto.spec.SecretKeySpec;
  * from the name which of the two a message went to.
  *
  * <p>The nonce is not random but an HMAC of the send (sender, target, request id, time), under
- * the same key. It is as unique as the sends are (a sender's request id names one message), and
- * it lets a send key keep only the target of its id and rebuild the rest ({@link #expand}):
+ * the same key. Two messages get one id only if one sender sends them to one target under one
+ * request id in the same millisecond, which the send keys allow only for a send refused before
+ * anything was delivered. The nonce lets a send key keep only the target of its id and rebuild
+ * the rest ({@link #expand}):
  * a sender's send ids are kept a day, and the id was most of a key's bytes. Ids made before
  * nonces were derived have a nonce one character longer; their keys keep them whole.
  */
@@ -61,14 +63,18 @@ public final class MessageIds implements MessageIdShrinker {
         return make(from, GROUP_MARK + group, requestId, ts);
     }
 
-    /** Keeps an id's target ({@code bob}, {@code #g-7}), which names no {@code :}; an id with a random nonce stays whole. */
+    /**
+     * Keeps an id's target ({@code bob}, {@code #g-7}). An id with a random nonce stays whole, and
+     * so does one whose target holds a {@code :} (a group name no group has, in a send refused
+     * for it), which {@link #expand} would take for a whole id.
+     */
     @Override
     public String shrink(String msg) {
         if (msg.indexOf(':') != NONCE_CHARS) return msg;
-        int from = NONCE_CHARS + 1;
-        int target = msg.indexOf(':', from) + 1;
-        int mac = msg.indexOf(':', target);
-        return target > 0 && mac > target ? msg.substring(target, mac) : msg;
+        int target = msg.indexOf(':', NONCE_CHARS + 1) + 1;
+        int mac = msg.lastIndexOf(':');
+        boolean threeParts = target > 0 && mac > target && msg.indexOf(':', target) == mac;
+        return threeParts ? msg.substring(target, mac) : msg;
     }
 
     /** Rebuilds an id from its target and the send; anything holding a {@code :} was kept whole. */

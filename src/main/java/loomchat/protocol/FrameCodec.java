@@ -211,7 +211,25 @@ public final class FrameCodec {
         JsonNode id = n.get("id");
         if (id == null || !id.isTextual()) return null;
         String s = id.asText();
-        return s.isEmpty() || s.length() > MAX_ID_LENGTH ? null : s;
+        return s.isEmpty() || s.length() > MAX_ID_LENGTH || !wellFormed(s) ? null : s;
+    }
+
+    /**
+     * True unless {@code s} holds an unpaired surrogate, which JSON's backslash-u escapes can
+     * spell. A request id is kept as UTF-8 (send keys, the database), where every unpaired
+     * surrogate becomes the same {@code ?}: two such ids would be one, and the second send a
+     * retry of the first.
+     */
+    private static boolean wellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String need(String id, String type) throws ProtocolException {

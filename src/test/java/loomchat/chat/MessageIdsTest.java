@@ -108,4 +108,14 @@ class MessageIdsTest {
         assertEquals(old, ids.shrink(old));
         assertEquals(old, ids.expand(old, "alice", "r1", 1_000));
     }
+
+    @Test
+    void anIdWhoseTargetHoldsAColonIsKeptWhole() {
+        // given the id of a send to a group name that no group has (refused, but on record if it
+        // was the retry of a send that failed)
+        String id = ids.newGroupId("alice", "g-x:zz", "r1", 1_000);
+        // then a send key keeps it whole, not a part of its target
+        assertEquals(id, ids.shrink(id));
+        assertEquals(id, ids.expand(ids.shrink(id), "alice", "r1", 1_000));
+    }
 }

@@ -148,6 +148,18 @@ class FrameCodecTest {
     }
 
     @Test
+    void anIdWithAnUnpairedSurrogateIsTreatedAsMissing() throws ProtocolException {
+        // given ids spelled with JSON escapes: a lone high surrogate, a lone low one, and a pair
+        // then the lone ones are refused, as if there were no id (kept as UTF-8, both would read "x?")
+        assertEquals(ErrorCode.INVALID, refused("{'type':'send','id':'x\\ud800','to':'bob','body':'hi'}").code());
+        assertEquals(ErrorCode.INVALID, refused("{'type':'send','id':'x\\udbff','to':'bob','body':'hi'}").code());
+        assertEquals(ErrorCode.INVALID, refused("{'type':'send','id':'\\udc00x','to':'bob','body':'hi'}").code());
+        // and a pair (an emoji) is an id like any other
+        assertEquals(new Send("x\uD83D\uDE00", "bob", null, "hi", null),
+                decode("{'type':'send','id':'x\\ud83d\\ude00','to':'bob','body':'hi'}"));
+    }
+
+    @Test
     void aFrameWithoutATypeIsAnsweredWithItsIdOnlyIfTheIdIsWellFormed() {
         assertEquals("7", refused("{'id':'7'}").requestId());
         assertEquals(ErrorCode.UNKNOWN_TYPE, refused("{'id':''}").code());
