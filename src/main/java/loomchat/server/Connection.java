@@ -458,6 +458,7 @@ final class Connection implements Runnable {
         // Replies to what was read before this login (pings, say) go out ahead of its ok, which
         // openInbox puts first in the queue, before any notice offered once the session attaches.
         outbox.awaitFlushed(LOGIN_FLUSH_MILLIS);
+        outbox.loginAttaching(l.id());
         ChatStore.Attached attached = services.store().attach(user, outbox);
         if (attached.previous() != null) attached.previous().replaced();
         outbox.openInbox(user, new ServerFrame.LoginOk(l.id(), in.token(), attached.pending())); // reply, then items

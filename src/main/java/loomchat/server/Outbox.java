@@ -63,6 +63,7 @@ final class Outbox implements Endpoint {
     private boolean closed;
     private Thread writer;             // the writer thread while it may still touch the socket, its close included
     private volatile String user;      // set once the login reply is queued: the inbox opens
+    private String loginOwed;          // a login's id from its attach until its ok is queued
     private volatile long blockedSince; // nanoTime when the current socket write began; 0 when none
 
     Outbox(Socket socket, FrameCodec codec, ChatStore store, Metrics metrics, int capacity) {
@@ -131,7 +132,9 @@ final class Outbox implements Endpoint {
         byte[] bytes = codec.encode(loginReply);
         lock.lock();
         try {
-            if (closing || closed) return;
+            // A newer login that took the session over meanwhile has answered this one (replaced).
+            if (closing || closed || loginOwed == null) return;
+            loginOwed = null;
             if (queue == null) queue = new ArrayDeque<>(4);
             queue.addFirst(bytes); // ahead of a notice (typing, say) offered since the attach
             queuedBytes += bytes.length;
@@ -172,10 +175,36 @@ final class Outbox implements Endpoint {
         return enqueue(notice.frame(), notice.line(), true);
     }
 
+    /**
+     * The login {@code id} is about to attach its session; until {@link #openInbox} queues its ok,
+     * a newer login that takes the session over answers it ({@link #replaced}).
+     */
+    void loginAttaching(String id) {
+        lock.lock();
+        try {
+            loginOwed = id;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Tells the client that a newer login took its session over, and closes. A login still owed
+     * its ok gets this error as its reply, with its id, so that it is answered exactly once.
+     */
     @Override
     public void replaced() {
-        reply(new ServerFrame.Error(null, loomchat.protocol.ErrorCode.SESSION_REPLACED,
-                "you logged in elsewhere; this connection is closed"));
+        String owed;
+        lock.lock();
+        try {
+            owed = loginOwed;
+            loginOwed = null;
+        } finally {
+            lock.unlock();
+        }
+        reply(new ServerFrame.Error(owed, loomchat.protocol.ErrorCode.SESSION_REPLACED, owed == null
+                ? "you logged in elsewhere; this connection is closed"
+                : "another login of this user took the session over before this one completed"));
         finish();
     }
 

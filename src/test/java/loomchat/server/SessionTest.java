@@ -3,6 +3,7 @@ package loomchat.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
@@ -67,6 +68,36 @@ class SessionTest {
                     // and the new one gets what is sent next
                     String msg = alice.sendMessage("c1", "bob", "to the new session").path("msg").asText();
                     assertEquals(msg, second.next("msg").path("msg").asText());
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyLoginIsAnsweredOnceEvenWhenTwoOfOneUserRace() throws Exception {
+        try (TestServer server = TestServer.start()) {
+            // given bob's token
+            server.register("bob");
+            String token;
+            try (Wire bob = server.connect()) {
+                token = bob.login("bob").path("token").asText();
+            }
+            for (int round = 0; round < 200; round++) {
+                try (Wire first = server.connect(); Wire second = server.connect()) {
+                    // when two connections log him in at the same moment
+                    first.send("{'type':'login','id':'a','user':'bob','token':'" + token + "'}");
+                    second.send("{'type':'login','id':'b','user':'bob','token':'" + token + "'}");
+
+                    // then each login gets a reply of its own: ok, or session_replaced if the
+                    // other took the session over before it completed; and one of them keeps it
+                    JsonNode a = first.reply("a");
+                    JsonNode b = second.reply("b");
+                    for (JsonNode r : List.of(a, b)) {
+                        assertTrue("ok".equals(r.path("type").asText())
+                                || "session_replaced".equals(r.path("code").asText()), r::toString);
+                    }
+                    assertTrue("ok".equals(a.path("type").asText()) || "ok".equals(b.path("type").asText()),
+                            () -> a + " " + b);
                 }
             }
         }
