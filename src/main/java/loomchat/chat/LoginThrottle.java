@@ -50,11 +50,13 @@ public final class LoginThrottle {
     }
 
     /**
-     * A password login that was {@linkplain #attempt counted} succeeded: the user's count is
-     * cleared (not the address's: one good password proves little there).
+     * A password login that was {@linkplain #attempt counted} succeeded: its own attempt is taken
+     * back. The name's other failures stay for their window: they may be a guesser's, some still
+     * waiting for their hashes, and clearing them at each login of the real user would give the
+     * guesser a fresh window's worth of guesses every time.
      */
     public void succeeded(String user) {
-        byUser.clear(user);
+        byUser.uncount(user);
     }
 
     /** A password login that was {@linkplain #attempt counted} was never checked (too busy to hash it). */

@@ -53,12 +53,12 @@ public final class MessageIds implements MessageIdShrinker {
     /** Marks a group target in an id; user names never contain it. */
     private static final String GROUP_MARK = "#";
 
-    /** The id of the message that {@code from} sent to the user {@code to} as request {@code requestId} at {@code ts}. */
+    /** The id of the message {@code from} sent to the user {@code to} as {@code requestId} at {@code ts}. */
     public String newId(String from, String to, String requestId, long ts) {
         return make(from, to, requestId, ts);
     }
 
-    /** The id of the message that {@code from} sent to the group {@code group} as request {@code requestId} at {@code ts}. */
+    /** The id of the message {@code from} sent to the group {@code group} as {@code requestId} at {@code ts}. */
     public String newGroupId(String from, String group, String requestId, long ts) {
         return make(from, GROUP_MARK + group, requestId, ts);
     }
@@ -123,7 +123,10 @@ public final class MessageIds implements MessageIdShrinker {
         return stripes[(int) (Thread.currentThread().threadId() & (stripes.length - 1))];
     }
 
-    /** One keyed Mac, used under the stripe's lock: looking a Mac up and keying it cost more than the MAC itself, so it is made once. */
+    /**
+     * One keyed Mac, used under the stripe's lock: looking a Mac up and keying it cost more than
+     * the MAC itself, so it is made once.
+     */
     private static final class Stripe {
         final ReentrantLock lock = new ReentrantLock();
         final Mac mac;

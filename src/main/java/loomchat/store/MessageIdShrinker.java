@@ -23,6 +23,6 @@ public interface MessageIdShrinker {
     /** What a send key keeps of {@code msg}, an id made for the send it is kept under: a part of it, or all of it. */
     String shrink(String msg);
 
-    /** The id that {@link #shrink} made {@code kept} of, for the send of {@code requestId} by {@code sender} at {@code ts}. */
+    /** The id {@link #shrink} made {@code kept} of, for {@code sender}'s send {@code requestId} at {@code ts}. */
     String expand(String kept, String sender, String requestId, long ts);
 }

@@ -144,6 +144,31 @@ class AbuseTest {
     }
 
     @Test
+    void aGoodPasswordLoginDoesNotWipeTheFailuresCountedBeforeIt() throws Exception {
+        try (TestServer server = TestServer.start(Map.of("login_failures_per_user", 3));
+             Wire guesser = server.connect()) {
+            // given two wrong guesses at alice's password, then her own login
+            guesser.register("alice");
+            for (int i = 0; i < 2; i++) {
+                JsonNode r = guesser.request(
+                        "{'type':'login','id':'x','user':'alice','password':'wrong password'}", "x");
+                assertEquals("bad_credentials", r.path("code").asText());
+            }
+            try (Wire alice = server.connect()) {
+                alice.login("alice");
+            }
+            // when the guesser goes on
+            JsonNode third = guesser.request("{'type':'login','id':'y','user':'alice','password':'wrong again'}", "y");
+
+            // then only the one guess left in the window is checked: her login took back only its own attempt
+            assertEquals("bad_credentials", third.path("code").asText());
+            JsonNode fourth = guesser.request(
+                    "{'type':'login','id':'z','user':'alice','password':'" + Wire.PASSWORD + "'}", "z");
+            assertEquals("rate_limited", fourth.path("code").asText());
+        }
+    }
+
+    @Test
     void guessesAtOneNameSentAllAtOnceAreCountedBeforeTheirHashes() throws Exception {
         // given hashing slow enough for guesses to queue for it, and 3 failures allowed per name
         try (TestServer server = TestServer.start(Map.of("login_failures_per_user", 3,
