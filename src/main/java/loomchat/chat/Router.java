@@ -149,6 +149,12 @@ public final class Router {
             } catch (ProtocolException e) {
                 if (!claim.retry()) store.forgetSend(from, send.id(), sent);
                 sent.durable().completeExceptionally(e);
+            } catch (RuntimeException e) {
+                // A bug, not a refusal: it may have struck after an item was appended, so the id
+                // is kept, failed, like a failed write's; left pending, the future would hold this
+                // request, and every retry of its id, unanswered for as long as the id is kept.
+                LOG.log(System.Logger.Level.ERROR, "a send failed unexpectedly", e);
+                sent.durable().completeExceptionally(e);
             }
         }
         return sent.durable().handle((ok, error) -> error == null
