@@ -228,7 +228,10 @@ final class Connection implements Runnable {
                         continue;
                     }
                     services.metrics().frameIn(FrameCodec.wireType(frame));
-                    if (frame instanceof Request) outbox.awaitRoom(); // every request owes a reply
+                    if (frame instanceof Request) {
+                        outbox.awaitRoom(); // every request owes a reply
+                        if (outbox.isClosing()) return; // closed while it waited: no reply could go
+                    }
                     try {
                         dispatch(frame);
                     } catch (ProtocolException e) {
@@ -294,7 +297,7 @@ final class Connection implements Runnable {
         }
         // Back-pressure: past this many unanswered sends, stop reading until oks go out.
         // That bounds the replies this connection can owe, and so its outbound queue.
-        inFlight.acquireUninterruptibly();
+        if (!takeInFlightPlace()) return;
         CompletableFuture<ServerFrame.Reply> reply = s.group() == null
                 ? services.router().send(user, s)
                 : sendToGroup(s);
@@ -365,8 +368,30 @@ final class Connection implements Runnable {
      * bound a client could start them faster than they finish.
      */
     private void groupRequest(String requestId, GroupOp op) {
-        inFlight.acquireUninterruptibly();
+        if (!takeInFlightPlace()) return;
         inGroupOrder(requestId, op).thenAccept(this::answer);
+    }
+
+    /**
+     * Takes a place among the requests in flight, waiting while the connection owes as many
+     * replies as it may; false, taking nothing, if the connection begins to close meanwhile (a
+     * shutdown, a newer login, a stall): the request is then not run, since its reply could not
+     * be sent. Polled in slices, as a close does not release places.
+     */
+    private boolean takeInFlightPlace() {
+        try {
+            while (!inFlight.tryAcquire(OWED_REPLIES_SLICE_NANOS, TimeUnit.NANOSECONDS)) {
+                if (outbox.isClosing()) return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        if (outbox.isClosing()) {
+            inFlight.release();
+            return false;
+        }
+        return true;
     }
 
     /** A group operation by {@code user}, run in {@link #inGroupOrder}: what it answers, possibly later. */
@@ -458,6 +483,9 @@ final class Connection implements Runnable {
         // Replies to what was read before this login (pings, say) go out ahead of its ok, which
         // openInbox puts first in the queue, before any notice offered once the session attaches.
         outbox.awaitFlushed(LOGIN_FLUSH_MILLIS);
+        // Closed while the password was hashed (the login timeout, a stall): attaching now would
+        // take the user's live session over for a connection that is gone.
+        if (outbox.isClosing()) return;
         outbox.loginAttaching(l.id());
         ChatStore.Attached attached = services.store().attach(user, outbox);
         if (attached.previous() != null) attached.previous().replaced();

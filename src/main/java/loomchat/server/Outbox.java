@@ -86,7 +86,9 @@ final class Outbox implements Endpoint {
         try {
             if (closing || closed) return false;
             if (queue == null) queue = new ArrayDeque<>(4);
-            if (droppable && !hasRoom()) {
+            // A notice offered between a login's attach and its ok is dropped: if a newer login
+            // replaced this one in between, it would reach a client that never got an ok.
+            if (droppable && (loginOwed != null || !hasRoom())) {
                 metrics.outboxDrops.increment();
                 return false;
             }
@@ -346,9 +348,16 @@ final class Outbox implements Endpoint {
                     }
                 }
                 out.flush();
-                if (stopIfDone()) {
-                    if (closed) closeAsWriter(); // finish(): everything is written
-                    return;
+                switch (stopIfDone()) {
+                    case GO_ON -> {
+                    }
+                    case STOPPED -> {
+                        return;
+                    }
+                    case CLOSE -> {
+                        closeAsWriter(); // finish(): everything is written
+                        return;
+                    }
                 }
             }
         } catch (IOException e) {
@@ -400,24 +409,31 @@ final class Outbox implements Endpoint {
         }
     }
 
-    /** Ends the writer if nothing arrived since it last looked; closes the socket if asked to. */
-    private boolean stopIfDone() {
+    /** What the writer does once it has written all it found. */
+    private enum Next { GO_ON, STOPPED, CLOSE }
+
+    /**
+     * Ends the writer if nothing arrived since it last looked, and tells it to close the socket if
+     * asked to. Decided under the lock in one step: a close from elsewhere just after an idle stop
+     * belongs to whoever closes next, not to this writer, which is no longer {@link #writer}.
+     */
+    private Next stopIfDone() {
         lock.lock();
         try {
-            if (queue != null && !queue.isEmpty()) return false;
+            if (queue != null && !queue.isEmpty()) return Next.GO_ON;
             if (woken && !closing && !closed) {
                 woken = false;
-                return false; // look at the inbox once more
+                return Next.GO_ON; // look at the inbox once more
             }
             if (queue != null) queue = null; // drop the empty queue's array while idle
-            if (closing) {
-                markClosed(); // the writer closes the socket next, and stays the writer until it has
-            } else {
-                writer = null;
-            }
             writing = false;
             idle.signalAll();
-            return true;
+            if (closing) {
+                markClosed(); // the writer closes the socket next, and stays the writer until it has
+                return Next.CLOSE;
+            }
+            writer = null;
+            return Next.STOPPED;
         } finally {
             lock.unlock();
         }

@@ -2,12 +2,15 @@ package loomchat.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import loomchat.testing.Await;
 import loomchat.testing.TestServer;
 import loomchat.testing.Wire;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -100,6 +103,40 @@ class SessionTest {
                             () -> a + " " + b);
                 }
             }
+        }
+    }
+
+    @Test
+    void aLoginWhoseConnectionTimedOutDuringItsHashDoesNotTakeTheLiveSessionOver(@TempDir Path dir)
+            throws Exception {
+        // given bob's account, hashed slowly (about 2 s a check here), and a token of his
+        String token;
+        Map<String, Object> slow = Map.of("password_iterations", 8_000_000);
+        try (TestServer first = TestServer.start(dir, slow)) {
+            first.register("bob");
+            try (Wire bob = first.connect()) {
+                token = bob.login("bob").path("token").asText();
+            }
+        }
+        // and a server whose connections must log in within 100 ms, with bob online there by token
+        try (TestServer server = TestServer.start(dir, Map.of("login_timeout", "100ms"));
+             Wire live = server.connect()) {
+            assertEquals("ok", live.loginWithToken("bob", token).path("type").asText());
+
+            // when another connection logs in as bob by password, and is closed for the login
+            // timeout while the password is hashed
+            try (Wire late = server.connect()) {
+                late.send("{'type':'login','id':'l','user':'bob','password':'" + Wire.PASSWORD + "'}");
+                assertTrue(late.closedByServer());
+            }
+
+            // then once that hash is done (and a moment after, when a takeover would have come),
+            // bob's live session is still his: not replaced, and answering
+            Await.until(() -> server.server().metrics().loginsPassword.sum() == 1, Duration.ofSeconds(20),
+                    "the late login's hash");
+            Thread.sleep(300);
+            JsonNode pong = live.request("{'type':'ping','id':'p'}", "p");
+            assertEquals("pong", pong.path("type").asText(), pong::toString);
         }
     }
 
