@@ -16,7 +16,6 @@ import loomchat.db.GroupRecords;
 import loomchat.media.MediaCatalog;
 import loomchat.metrics.Metrics;
 import loomchat.protocol.ClientFrame;
-import loomchat.protocol.EncodedFrame;
 import loomchat.protocol.ServerFrame;
 import loomchat.protocol.ServerFrame.GroupEvent;
 import loomchat.protocol.ServerFrame.InboxItem;
@@ -26,6 +25,7 @@ import loomchat.store.Commit;
 import loomchat.store.CommitQueue;
 import loomchat.store.Endpoint;
 import loomchat.store.GroupTable;
+import loomchat.testing.QuietEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -166,7 +166,7 @@ class GroupOrderTest {
     /** Everything in the user's inbox, oldest first, as a session logging in now would be sent it. */
     private List<InboxItem> inbox(String user) {
         queue.settleSeqs(store);
-        Endpoint session = new Quiet();
+        Endpoint session = new QuietEndpoint();
         store.attach(user, session);
         List<InboxItem> out = new ArrayList<>();
         store.pull(user, session, 1000, out);
@@ -248,31 +248,6 @@ class GroupOrderTest {
                 default -> {
                 }
             }
-        }
-    }
-
-    /** A session that is never woken for anything. */
-    private static final class Quiet implements Endpoint {
-        @Override
-        public void wake() {
-        }
-
-        @Override
-        public void reply(ServerFrame frame) {
-        }
-
-        @Override
-        public boolean offer(ServerFrame frame) {
-            return true;
-        }
-
-        @Override
-        public boolean offer(EncodedFrame notice) {
-            return true;
-        }
-
-        @Override
-        public void replaced() {
         }
     }
 }

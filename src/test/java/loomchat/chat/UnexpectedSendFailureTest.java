@@ -8,9 +8,8 @@ import loomchat.protocol.ErrorCode;
 import loomchat.protocol.Media;
 import loomchat.protocol.ServerFrame;
 import loomchat.store.ChatStore;
-import loomchat.store.Commit;
-import loomchat.store.CommitQueue;
 import loomchat.store.GroupTable;
+import loomchat.testing.HeldCommitQueue;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,7 +24,7 @@ class UnexpectedSendFailureTest {
     void aSendThatFailsUnexpectedlyIsAnsweredInternalAndSoIsItsRetry() throws Exception {
         // given a media catalog that fails with an unchecked exception
         MessageIds ids = new MessageIds(MessageIds.newSecret());
-        ChatStore store = new ChatStore(4, new InstantQueue(), 100, 1 << 20, 1, 100, 60_000, ids);
+        ChatStore store = new ChatStore(4, new HeldCommitQueue(), 100, 1 << 20, 1, 100, 60_000, ids);
         store.addUser("alice", 0, 0);
         store.addUser("bob", 0, 0);
         Router router = new Router(store, ids, new Metrics(), (requestId, mediaId) -> {
@@ -43,33 +42,5 @@ class UnexpectedSendFailureTest {
         ServerFrame.Reply again = retry.get(5, TimeUnit.SECONDS);
         assertEquals(ErrorCode.INTERNAL, ((ServerFrame.Error) again).code(), again::toString);
         assertEquals("c1", ((ServerFrame.Error) again).id());
-    }
-
-    /** A commit queue whose every write is at once durable. */
-    private static final class InstantQueue implements CommitQueue {
-        @Override
-        public boolean offer(int partition, Commit op) {
-            switch (op) {
-                case Commit.WriteItem w -> w.done().complete(null);
-                case Commit.SaveSendKey k -> k.done().complete(null);
-                default -> {
-                }
-            }
-            return true;
-        }
-
-        @Override
-        public boolean reserve(int[] partitions, long timeoutNanos) {
-            return true;
-        }
-
-        @Override
-        public void offerReserved(int partition, Commit op) {
-            offer(partition, op);
-        }
-
-        @Override
-        public void release(int partition) {
-        }
     }
 }

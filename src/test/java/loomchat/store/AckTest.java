@@ -2,10 +2,10 @@ package loomchat.store;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import loomchat.protocol.EncodedFrame;
 import loomchat.protocol.ProtocolException;
 import loomchat.protocol.ServerFrame;
+import loomchat.testing.HeldCommitQueue;
+import loomchat.testing.QuietEndpoint;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,9 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * committer, and decides when a write fails.
  */
 class AckTest {
-    private final HeldQueue queue = new HeldQueue();
+    private final HeldCommitQueue queue = new HeldCommitQueue();
     private final ChatStore store = new ChatStore(4, queue, 100, 1 << 20, 1, 100, 60_000, MessageIdShrinker.NONE);
-    private final Endpoint bob = new Quiet();
+    private final Endpoint bob = new QuietEndpoint();
 
     @BeforeEach
     void bobIsOnline() {
@@ -77,62 +77,5 @@ class AckTest {
 
     private static long seq(ChatStore.Appended sent) {
         return ((ServerFrame.Msg) sent.item()).seq();
-    }
-
-    /** A commit queue that holds what it is given and answers nothing: the test plays the committer. */
-    private static final class HeldQueue implements CommitQueue {
-        private final List<Commit> ops = new CopyOnWriteArrayList<>();
-
-        Commit.WriteItem writeOf(ChatStore.Appended sent) {
-            for (Commit op : ops) {
-                if (op instanceof Commit.WriteItem w && w.entry().item() == sent.item()) return w;
-            }
-            throw new AssertionError("no write queued for " + sent.item());
-        }
-
-        @Override
-        public boolean offer(int partition, Commit op) {
-            ops.add(op);
-            return true;
-        }
-
-        @Override
-        public boolean reserve(int[] partitions, long timeoutNanos) {
-            return true;
-        }
-
-        @Override
-        public void offerReserved(int partition, Commit op) {
-            ops.add(op);
-        }
-
-        @Override
-        public void release(int partition) {
-        }
-    }
-
-    /** A session that takes every frame and is never woken for anything. */
-    private static final class Quiet implements Endpoint {
-        @Override
-        public void wake() {
-        }
-
-        @Override
-        public void reply(ServerFrame frame) {
-        }
-
-        @Override
-        public boolean offer(ServerFrame frame) {
-            return true;
-        }
-
-        @Override
-        public boolean offer(EncodedFrame notice) {
-            return true;
-        }
-
-        @Override
-        public void replaced() {
-        }
     }
 }
