@@ -41,7 +41,8 @@ import loomchat.store.CommitQueue;
  *     its sender's {@code ok} is waiting for.
  * </ul>
  * Each kind is a FIFO queue, and a batch takes the due prefix of each, so one user's items are
- * written in the order they were queued (the store holds a user's items behind a held one).
+ * written in the order they were queued (the store queues a user's item to wait as the one
+ * before it waits, held or not, while that one is not yet written).
  * Items already acknowledged, and last-seen times already superseded, are taken off the front
  * of the queues as soon as the writer sees them, without a transaction, so that the room they
  * hold is free long before their wait ends; when room runs short, acknowledged items are taken

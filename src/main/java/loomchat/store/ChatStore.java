@@ -242,9 +242,11 @@ public final class ChatStore {
             // repeated, say). Bytes too: a count alone would let the largest messages hold gigabytes.
             admit(owner, inbox, item, admission, requestId);
             // An online recipient will most likely ack the item soon: hold it for that, so that it
-            // never touches disk. Behind a held item, hold too: one user's items are written in order.
+            // never touches disk. But behind an item still waiting for its write, wait as it does,
+            // held or not: one user's items are written in order, and the committer takes held
+            // items first, so a held item could reach disk before a prompt one queued ahead of it.
             InboxEntry previous = inbox.last();
-            boolean held = st.session != null || (previous != null && previous.held() && previous.pending());
+            boolean held = previous != null && previous.pending() ? previous.held() : st.session != null;
             InboxEntry entry = new InboxEntry(item, false, held);
             CompletableFuture<Void> durable = entry.safe();
             Commit.WriteItem write = new Commit.WriteItem(owner, entry, sendKey, durable);
