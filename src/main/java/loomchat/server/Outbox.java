@@ -96,6 +96,8 @@ final class Outbox implements Endpoint {
             if (queue.size() < capacity && (queue.isEmpty() || queuedBytes <= MAX_BYTES - bytes.length)) {
                 queue.add(bytes);
                 queuedBytes += bytes.length;
+                // Counted before the writer can send it: whoever has seen the frame sees the count.
+                metrics.frameOut(FrameCodec.wireType(frame));
                 startWriter();
             } else {
                 // The client is not reading. Cut it rather than let it grow our memory.
@@ -112,7 +114,6 @@ final class Outbox implements Endpoint {
             closeSocket(stuck);
             return false;
         }
-        metrics.frameOut(FrameCodec.wireType(frame));
         return true;
     }
 
@@ -122,8 +123,8 @@ final class Outbox implements Endpoint {
      * block, and no writer thread is started for it (one fewer per connection in a reconnect storm).
      */
     void greet(ServerFrame frame) throws IOException {
-        socket.getOutputStream().write(codec.encode(frame));
         metrics.frameOut(FrameCodec.wireType(frame));
+        socket.getOutputStream().write(codec.encode(frame));
     }
 
     /**
@@ -140,13 +141,13 @@ final class Outbox implements Endpoint {
             if (queue == null) queue = new ArrayDeque<>(4);
             queue.addFirst(bytes); // ahead of a notice (typing, say) offered since the attach
             queuedBytes += bytes.length;
+            metrics.frameOut(FrameCodec.wireType(loginReply)); // before the writer can send it
             this.user = user;
             woken = true;
             startWriter();
         } finally {
             lock.unlock();
         }
-        metrics.frameOut(FrameCodec.wireType(loginReply));
     }
 
     @Override
@@ -341,8 +342,8 @@ final class Outbox implements Endpoint {
                     store.pull(u, this, PULL_BATCH, items);
                     if (!items.isEmpty()) {
                         for (ServerFrame.InboxItem item : items) {
+                            metrics.frameOut(FrameCodec.wireType(item)); // counted before it can be sent
                             out.add(codec.encode(item));
-                            metrics.frameOut(FrameCodec.wireType(item));
                         }
                         continue;
                     }
