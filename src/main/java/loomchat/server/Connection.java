@@ -228,10 +228,8 @@ final class Connection implements Runnable {
                         continue;
                     }
                     services.metrics().frameIn(FrameCodec.wireType(frame));
-                    if (frame instanceof Request) {
-                        outbox.awaitRoom(); // every request owes a reply
-                        if (outbox.isClosing()) return; // closed while it waited: no reply could go
-                    }
+                    // Every request owes a reply: wait for room for it, unless the connection closes meanwhile.
+                    if (frame instanceof Request && !outbox.awaitRoom()) return;
                     try {
                         dispatch(frame);
                     } catch (ProtocolException e) {
@@ -379,6 +377,7 @@ final class Connection implements Runnable {
      * be sent. Polled in slices, as a close does not release places.
      */
     private boolean takeInFlightPlace() {
+        if (inFlight.tryAcquire()) return true; // the usual case: the reader found the connection open just now
         try {
             while (!inFlight.tryAcquire(OWED_REPLIES_SLICE_NANOS, TimeUnit.NANOSECONDS)) {
                 if (outbox.isClosing()) return false;

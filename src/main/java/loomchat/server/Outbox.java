@@ -216,19 +216,24 @@ final class Outbox implements Endpoint {
      * has half its frames or an eighth of its bytes ({@link #ROOM_BYTES}), so that a client that
      * sends requests without reading the replies stalls itself (TCP pushes back on it) instead of
      * growing our memory. Returns at once when there is room or the connection is closing.
+     *
+     * @return false if the connection is closing: what waited here can no longer be answered
      */
-    void awaitRoom() {
+    boolean awaitRoom() {
         lock.lock();
         try {
-            if (hasRoom() || closing || closed) return;
-            metrics.waitingForRoom.increment();
-            try {
-                while (!hasRoom() && !closing && !closed) room.await();
-            } finally {
-                metrics.waitingForRoom.decrement();
+            if (!hasRoom() && !closing && !closed) {
+                metrics.waitingForRoom.increment();
+                try {
+                    while (!hasRoom() && !closing && !closed) room.await();
+                } finally {
+                    metrics.waitingForRoom.decrement();
+                }
             }
+            return !closing && !closed;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         } finally {
             lock.unlock();
         }

@@ -361,33 +361,32 @@ public final class ChatStore {
      */
     public List<InboxItem> ack(String user, Endpoint endpoint, long upTo) {
         Partition p = part(user);
-        List<InboxItem> received = new ArrayList<>();
-        List<CompletableFuture<Void>> safeNow = new ArrayList<>();
+        List<InboxEntry> received;
         p.lock.lock();
         try {
             UserState st = p.users.get(user);
             if (st == null || st.session != endpoint) return List.of();
             long limit = Math.min(upTo, st.inbox.pushedSeq());
             if (limit <= st.inbox.ackedSeq) return List.of();
+            received = st.inbox.ackUpTo(limit);
             boolean delete = false;
-            for (InboxEntry e : st.inbox.ackUpTo(limit)) {
-                if (e.markAcked()) delete = true;
-                // An entry never pushed was passed over, not received: its write failed, and the
-                // committer, which marked it so, is telling its sender. The ack must not answer first.
-                if (e.pushed) {
-                    received.add(e.item());
-                    safeNow.add(e.safe());
-                }
-            }
+            for (InboxEntry e : received) if (e.markAcked()) delete = true;
+            // An entry never pushed was passed over, not received: its write failed, and the
+            // committer, which marked it so, is telling its sender. The ack must not answer first.
+            received.removeIf(e -> !e.pushed);
             // Never refused for room (see GroupCommitter.takesRoom), and retried if its batch fails.
             if (delete) commits.offer(p.index, new Commit.DeleteItems(user, limit));
         } finally {
             p.lock.unlock();
         }
-        // Acknowledged is safe: a sender still waiting for its ok gets it now, not at the next
-        // commit. Outside the lock, since completing runs the senders' reply callbacks.
-        for (CompletableFuture<Void> safe : safeNow) safe.complete(null);
-        return received;
+        List<InboxItem> items = new ArrayList<>(received.size());
+        for (InboxEntry e : received) {
+            items.add(e.item());
+            // Acknowledged is safe: a sender still waiting for its ok gets it now, not at the next
+            // commit. Outside the lock, since completing runs the senders' reply callbacks.
+            e.safe().complete(null);
+        }
+        return items;
     }
 
     /** Called by the committer: seqs up to {@code upTo} are durably reserved; waiting items may go. */
