@@ -75,6 +75,10 @@ public final class ServeCommand implements Callable<Integer> {
             server = ChatServer.start(cfg);
         } catch (Exception e) {
             System.err.println("loomchat: cannot start: " + e.getMessage());
+            // The database's reasons come wrapped (a lock timeout over the row it could not find).
+            for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+                System.err.println("  caused by: " + cause);
+            }
             return 1;
         }
         Signal.handle(new Signal("TERM"), s -> stopAndExit(server));

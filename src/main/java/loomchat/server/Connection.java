@@ -28,15 +28,18 @@ import loomchat.store.ChatStore;
  * Reads block the virtual thread, which costs nothing while the client is quiet; writes go
  * through the {@link Outbox} and never block this thread on another socket.
  */
-final class Connection implements Runnable {
+final class Connection implements Runnable, Outbox.Requests {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
     /** What the latest send and group operation are before there is one: done, shared, and only waited on. */
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     /**
-     * The longest a logout or the end of the client's stream waits for replies still owed: more
-     * than the slowest of them, a group send that waits its 5 s for room in the commit queue.
+     * The longest an end of the connection (a logout, the end of the client's stream, a close by
+     * the server) waits for replies still owed: more than the slowest of them, a group send that
+     * waits its 5 s for room in the commit queue.
      */
     private static final long OWED_REPLIES_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How long the end of a connection waits for its last frames to be written: the owed replies' wait, and 2 s more. */
+    private static final long LAST_FLUSH_MILLIS = TimeUnit.NANOSECONDS.toMillis(OWED_REPLIES_WAIT_NANOS) + 2000;
     /** How long a login waits for earlier replies to be written (a client that does not read them, no longer). */
     private static final long LOGIN_FLUSH_MILLIS = 2000;
     private static final long OWED_REPLIES_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -97,10 +100,12 @@ final class Connection implements Runnable {
             int sendBuffer = services.config().socketSendBuffer();
             if (sendBuffer > 0) s.setSendBufferSize(sendBuffer);
             outbox = new Outbox(s, services.codec(), services.store(), services.metrics(),
-                    services.config().outboxCapacity());
+                    services.config().outboxCapacity(), this);
             outbox.greet(new ServerFrame.Welcome(services.config().serverName(), 1, services.config().maxFrameBytes()));
             readLoop(new LineReader(s.getInputStream(), services.config().maxFrameBytes()));
-            outbox.awaitFlushed(2000); // let a last error or logout reply reach the client
+            // Let the last replies reach the client: a logout's ok, a closing error, and after a
+            // takeover the replies still owed (a client that stops reading is cut by the stall sweep).
+            outbox.awaitFlushed(LAST_FLUSH_MILLIS);
         } catch (SocketException e) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: {1}", name(), e.getMessage()); // peer reset, or closed by us
         } catch (IOException | RuntimeException e) {
@@ -190,7 +195,7 @@ final class Connection implements Runnable {
         while (true) {
             LineReader.Line line = lines.next();
             // Checked after the read, which may have waited long: a line read once the connection
-            // is finishing (replaced, shutting down) is not dispatched, since its reply could not
+            // is finishing (replaced, shutting down) is not dispatched, since its reply might not
             // be sent.
             if (outbox.isClosing()) return;
             if (user != null) lastHeardNanos = System.nanoTime(); // any line, a blank keep-alive too
@@ -205,9 +210,8 @@ final class Connection implements Runnable {
                     // a keep-alive: nothing to answer
                 }
                 case TOO_LONG -> {
-                    reply(new ServerFrame.Error(null, ErrorCode.FRAME_TOO_LARGE,
+                    end(new ServerFrame.Error(null, ErrorCode.FRAME_TOO_LARGE,
                             "frames are at most " + services.config().maxFrameBytes() + " bytes; closing"));
-                    outbox.finish();
                     return;
                 }
                 case FRAME -> {
@@ -221,8 +225,7 @@ final class Connection implements Runnable {
                         // too short a password (invalid) is not talking garbage.
                         boolean malformed = e.code() == ErrorCode.BAD_FRAME || e.code() == ErrorCode.UNKNOWN_TYPE;
                         if (malformed && ++badFrames >= services.config().maxBadFrames()) {
-                            reply(new ServerFrame.Error(null, ErrorCode.BAD_FRAME, "too many bad frames; closing"));
-                            outbox.finish();
+                            end(new ServerFrame.Error(null, ErrorCode.BAD_FRAME, "too many bad frames; closing"));
                             return;
                         }
                         continue;
@@ -274,17 +277,23 @@ final class Connection implements Runnable {
         }
     }
 
-    /**
-     * Ends the session at the client's request. Replies still owed (sends and group requests read
-     * before the logout) go out first: the logout's ok is the last reply the client gets.
-     */
+    /** Ends the session at the client's request: the logout's ok is the last reply the client gets. */
     private void logout(Logout l) throws ProtocolException {
         services.auth().revoke(l.id(), tokenHash);
-        // Offline at once, before the owed replies and the ok: once the client has its answer (or
-        // sees the close that follows it), its watchers and any new connection see it gone.
+        end(new ServerFrame.Ok(l.id()));
+    }
+
+    /**
+     * Ends the connection from its own thread (a logout, a frame too large, too many bad frames)
+     * with {@code last} as its last frame. Replies still owed (sends and group requests read
+     * before) go out first, so that no request read is left unanswered.
+     */
+    private void end(ServerFrame last) {
+        // Offline at once, before the owed replies: once the client has its answer (or sees the
+        // close that follows it), its watchers and any new connection see it gone.
         endSession();
         awaitOwedReplies();
-        reply(new ServerFrame.Ok(l.id()));
+        reply(last);
         outbox.finish();
     }
 
@@ -322,13 +331,16 @@ final class Connection implements Runnable {
 
     /**
      * Waits until every send and group request read so far has its reply queued, at most
-     * {@link #OWED_REPLIES_WAIT_NANOS}: before a logout's ok, and at the end of the client's
-     * stream (a script that writes its requests and then closes its sending side still reads the
-     * answers). The session has ended by then: a send's ok may wait for its recipient's ack, up to
-     * {@code ack_grace}, and the user is not shown online meanwhile. Returns early if the
-     * connection is closed from outside (shutdown, a stall).
+     * {@link #OWED_REPLIES_WAIT_NANOS}: before a connection's last frame ({@link #end}), at the
+     * end of the client's stream (a script that writes its requests and then closes its sending
+     * side still reads the answers), and after a newer login took the session over (called then
+     * from the outbox's thread for it; {@link #inFlight} was set before the session was attached,
+     * which that login saw). The session has ended by then: a send's ok may wait for its
+     * recipient's ack, up to {@code ack_grace}, and the user is not shown online meanwhile.
+     * Returns early if the connection is closed from outside (shutdown, a stall).
      */
-    private void awaitOwedReplies() {
+    @Override
+    public void awaitOwedReplies() {
         if (inFlight == null) return; // never logged in: every reply was made on this thread
         long deadline = System.nanoTime() + OWED_REPLIES_WAIT_NANOS;
         try {

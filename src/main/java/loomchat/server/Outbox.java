@@ -37,6 +37,12 @@ import loomchat.store.Endpoint;
 final class Outbox implements Endpoint {
     private static final System.Logger LOG = System.getLogger(Outbox.class.getName());
     private static final int PULL_BATCH = 64;
+
+    /** The side that reads the connection's requests, and owes their replies. */
+    interface Requests {
+        /** Waits, for a bounded time, until every request read so far has its reply queued here. */
+        void awaitOwedReplies();
+    }
     /**
      * The most bytes of replies and notices queued for one connection. Room is wanted below an
      * eighth of it ({@link #ROOM_BYTES}), and the largest reply (a {@code groups} list of 1,000
@@ -51,6 +57,7 @@ final class Outbox implements Endpoint {
     private final ChatStore store;
     private final Metrics metrics;
     private final int capacity;
+    private final Requests requests;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
@@ -60,18 +67,20 @@ final class Outbox implements Endpoint {
     private boolean writing;           // a writer thread is running
     private boolean woken;             // the inbox may have items since the writer last looked
     private boolean closing;           // write what is queued, then close the socket
+    private boolean replacing;         // taken over: owed replies still go out, then the close (replaced())
     private boolean closed;
     private Thread writer;             // the writer thread while it may still touch the socket, its close included
     private volatile String user;      // set once the login reply is queued: the inbox opens
     private String loginOwed;          // a login's id from its attach until its ok is queued
     private volatile long blockedSince; // nanoTime when the current socket write began; 0 when none
 
-    Outbox(Socket socket, FrameCodec codec, ChatStore store, Metrics metrics, int capacity) {
+    Outbox(Socket socket, FrameCodec codec, ChatStore store, Metrics metrics, int capacity, Requests requests) {
         this.socket = socket;
         this.codec = codec;
         this.store = store;
         this.metrics = metrics;
         this.capacity = capacity;
+        this.requests = requests;
     }
 
     /**
@@ -87,8 +96,9 @@ final class Outbox implements Endpoint {
             if (closing || closed) return false;
             if (queue == null) queue = new ArrayDeque<>(4);
             // A notice offered between a login's attach and its ok is dropped: if a newer login
-            // replaced this one in between, it would reach a client that never got an ok.
-            if (droppable && (loginOwed != null || !hasRoom())) {
+            // replaced this one in between, it would reach a client that never got an ok. Once
+            // replaced, the connection only answers what it owes.
+            if (droppable && (loginOwed != null || replacing || !hasRoom())) {
                 metrics.outboxDrops.increment();
                 return false;
             }
@@ -192,20 +202,37 @@ final class Outbox implements Endpoint {
     }
 
     /**
-     * Tells the client that a newer login took its session over, and closes. A login still owed
-     * its ok gets this error as its reply, with its id, so that it is answered exactly once.
+     * Tells the client that a newer login took its session over, and closes. From now on the
+     * connection takes no request and no notice, but the replies it still owes (sends and group
+     * requests read before) go out first, so that each request is answered exactly once; the
+     * error is the last frame. A login still owed its ok gets the error as its reply, with its id.
      */
     @Override
     public void replaced() {
-        String owed;
+        String owedLogin;
         lock.lock();
         try {
-            owed = loginOwed;
+            if (closing || closed || replacing) return;
+            replacing = true;
+            room.signalAll(); // whoever waits for room stops: no request is taken any more
+            owedLogin = loginOwed;
             loginOwed = null;
         } finally {
             lock.unlock();
         }
-        reply(new ServerFrame.Error(owed, loomchat.protocol.ErrorCode.SESSION_REPLACED, owed == null
+        if (owedLogin != null) {
+            endReplaced(owedLogin); // nothing else can be owed before a login's ok
+            return;
+        }
+        // Waited for on a thread of its own: this one is the newer login's, which must not wait.
+        Thread.ofVirtual().name(name() + "-replaced").start(() -> {
+            requests.awaitOwedReplies();
+            endReplaced(null);
+        });
+    }
+
+    private void endReplaced(String owedLogin) {
+        reply(new ServerFrame.Error(owedLogin, loomchat.protocol.ErrorCode.SESSION_REPLACED, owedLogin == null
                 ? "you logged in elsewhere; this connection is closed"
                 : "another login of this user took the session over before this one completed"));
         finish();
@@ -217,20 +244,20 @@ final class Outbox implements Endpoint {
      * sends requests without reading the replies stalls itself (TCP pushes back on it) instead of
      * growing our memory. Returns at once when there is room or the connection is closing.
      *
-     * @return false if the connection is closing: what waited here can no longer be answered
+     * @return false if the connection is closing or replaced: what waited here is not to be dispatched
      */
     boolean awaitRoom() {
         lock.lock();
         try {
-            if (!hasRoom() && !closing && !closed) {
+            if (!hasRoom() && takesRequests()) {
                 metrics.waitingForRoom.increment();
                 try {
-                    while (!hasRoom() && !closing && !closed) room.await();
+                    while (!hasRoom() && takesRequests()) room.await();
                 } finally {
                     metrics.waitingForRoom.decrement();
                 }
             }
-            return !closing && !closed;
+            return takesRequests();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -262,21 +289,30 @@ final class Outbox implements Endpoint {
         }
     }
 
+    /** True once no request read from now on is to be dispatched: closing, closed, or replaced. */
     boolean isClosing() {
         lock.lock();
         try {
-            return closing || closed;
+            return !takesRequests();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Waits until the writer has written what is queued (or the time is up). */
+    /** Under the lock. */
+    private boolean takesRequests() {
+        return !closing && !closed && !replacing;
+    }
+
+    /**
+     * Waits until the writer has written what is queued and, once replaced, until the replies
+     * still owed then have gone out too and the connection is closing (or the time is up).
+     */
     void awaitFlushed(long millis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         lock.lock();
         try {
-            while (writing) {
+            while (writing || replacing && !closing && !closed) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || !idle.await(left, TimeUnit.NANOSECONDS)) return;
             }
@@ -303,6 +339,7 @@ final class Outbox implements Endpoint {
     private Thread markClosed() {
         closed = true;
         room.signalAll();
+        idle.signalAll();
         queue = null;
         queuedBytes = 0;
         return writer;

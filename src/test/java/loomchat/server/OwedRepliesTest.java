@@ -11,10 +11,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every request gets its reply, even when the connection is ending: a send's {@code ok} comes
- * later than the send was read (once the message is safe), and neither a logout nor the end of
- * the client's stream may drop it.
+ * later than the send was read (once the message is safe), and neither a logout, the end of the
+ * client's stream, nor a close the server starts (a newer login, a frame too large, too many bad
+ * frames) may drop it. The frame that ends the connection comes last.
  */
 class OwedRepliesTest {
+    /**
+     * Holds a send's ok back: sent to a recipient online who does not ack, the ok waits for
+     * {@code ack_grace}, long enough for the connection's end to come first.
+     */
+    private static final Map<String, Object> SLOW_OKS = Map.of("ack_grace", "2s", "max_frame_bytes", 1024,
+            "max_bad_frames", 2);
 
     @Test
     void aSendToAnOfflineUserIsAnsweredBeforeTheConnectionEndsAtEndOfStream() throws Exception {
@@ -68,6 +75,69 @@ class OwedRepliesTest {
             alice.shutdownOutput();
 
             assertEquals("ok", alice.reply("list").path("type").asText());
+            assertTrue(alice.closedByServer());
+        }
+    }
+
+    @Test
+    void aSendReadBeforeANewerLoginIsAnsweredBeforeSessionReplaced() throws Exception {
+        try (TestServer server = TestServer.start(SLOW_OKS);
+             Wire bob = server.userOnline("bob");
+             Wire alice = server.userOnline("alice")) {
+            // given a send whose ok waits for bob's ack (which never comes) or ack_grace
+            alice.send("{'type':'send','id':'s1','to':'bob','body':'hi'}");
+            bob.next("msg");
+
+            // when alice logs in again elsewhere
+            try (Wire again = server.connect()) {
+                assertEquals("ok", again.login("alice").path("type").asText());
+
+                // then the old connection gets its ok first, then session_replaced, then the close
+                JsonNode first = alice.next();
+                assertEquals("ok", first.path("type").asText(), first::toString);
+                assertEquals("s1", first.path("id").asText());
+                assertEquals("session_replaced", alice.next().path("code").asText());
+                assertTrue(alice.closedByServer());
+            }
+        }
+    }
+
+    @Test
+    void aSendReadBeforeALineTooLongIsAnsweredBeforeTheClose() throws Exception {
+        try (TestServer server = TestServer.start(SLOW_OKS);
+             Wire bob = server.userOnline("bob");
+             Wire alice = server.userOnline("alice")) {
+            alice.send("{'type':'send','id':'s1','to':'bob','body':'hi'}");
+            bob.next("msg");
+
+            alice.send("{'type':'ping','id':'" + "x".repeat(2000) + "'}");
+
+            JsonNode first = alice.next();
+            assertEquals("ok", first.path("type").asText(), first::toString);
+            assertEquals("s1", first.path("id").asText());
+            assertEquals("frame_too_large", alice.next().path("code").asText());
+            assertTrue(alice.closedByServer());
+        }
+    }
+
+    @Test
+    void aSendReadBeforeTooManyBadFramesIsAnsweredBeforeTheClose() throws Exception {
+        try (TestServer server = TestServer.start(SLOW_OKS);
+             Wire bob = server.userOnline("bob");
+             Wire alice = server.userOnline("alice")) {
+            alice.send("{'type':'send','id':'s1','to':'bob','body':'hi'}");
+            bob.next("msg");
+
+            alice.send("not json").send("not json either");
+
+            assertEquals("bad_frame", alice.next().path("code").asText());
+            assertEquals("bad_frame", alice.next().path("code").asText());
+            JsonNode owed = alice.next();
+            assertEquals("ok", owed.path("type").asText(), owed::toString);
+            assertEquals("s1", owed.path("id").asText());
+            JsonNode last = alice.next();
+            assertEquals("bad_frame", last.path("code").asText());
+            assertTrue(last.path("message").asText().contains("too many"), last::toString);
             assertTrue(alice.closedByServer());
         }
     }
