@@ -36,8 +36,10 @@ public final class Database implements AutoCloseable {
         hc.setPoolName("loomchat-db");
         hc.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
         this.pool = new HikariDataSource(hc);
-        if (config.jdbcUrl().regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length())) writeEachCommit();
+        boolean h2 = config.jdbcUrl().regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length());
+        if (h2) writeEachCommit();
         createSchema();
+        if (h2) repairIndexes();
         LOG.log(System.Logger.Level.INFO, "database ready: {0}", redact(config.jdbcUrl()));
     }
 
@@ -132,6 +134,16 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Builds again any index a crash left out of step with its table ({@link IndexRepair}), before anything reads them. */
+    private void repairIndexes() {
+        try (Connection c = pool.getConnection()) {
+            IndexRepair.run(c);
+        } catch (SQLException e) {
+            pool.close();
+            throw new IllegalStateException("cannot check the database's indexes: " + e.getMessage(), e);
+        }
+    }
+
     private void createSchema() {
         String sql;
         try (InputStream in = Database.class.getResourceAsStream("/loomchat/db/schema.sql")) {
@@ -142,6 +154,7 @@ public final class Database implements AutoCloseable {
         try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
             for (String statement : statements(sql)) s.execute(statement);
         } catch (SQLException e) {
+            pool.close();
             throw new IllegalStateException("cannot create the schema: " + e.getMessage(), e);
         }
     }

@@ -9,7 +9,8 @@
  * acknowledged in the meantime, which then never touches disk.
  * {@link loomchat.db.Accounts} holds the account and token SQL, {@link loomchat.db.GroupRecords}
  * the group SQL (and loads the groups at start), and {@link loomchat.db.Recovery} loads the rest
- * of the store back at start. {@link loomchat.db.Housekeeping} deletes expired tokens and old
+ * of the store back at start, once {@code IndexRepair} has built again any index of H2's that a
+ * crash left out of step with its table. {@link loomchat.db.Housekeeping} deletes expired tokens and old
  * send ids now and then. The SQL is portable: H2 is the default, any JDBC URL works.
  */
 package loomchat.db;

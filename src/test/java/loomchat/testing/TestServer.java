@@ -54,6 +54,19 @@ public final class TestServer implements AutoCloseable {
         server = ChatServer.start(ConfigLoader.of(settings));
     }
 
+    /** What a test does to the data directory while the server is stopped. */
+    @FunctionalInterface
+    public interface WhileStopped {
+        void apply(Path dataDir) throws Exception;
+    }
+
+    /** Stops the server cleanly, changes its data directory as a crash might have left it, and starts it again. */
+    public void restart(WhileStopped change) throws Exception {
+        server.close();
+        change.apply(dataDir);
+        server = ChatServer.start(ConfigLoader.of(settings));
+    }
+
     public ChatServer server() {
         return server;
     }
