@@ -106,6 +106,7 @@ final class Connection implements Runnable, Outbox.Requests {
             // Let the last replies reach the client: a logout's ok, a closing error, and after a
             // takeover the replies still owed (a client that stops reading is cut by the stall sweep).
             outbox.awaitFlushed(LAST_FLUSH_MILLIS);
+            outbox.close(); // here, timed by the stall sweep, rather than by the try's own close (a TLS close can block)
         } catch (SocketException e) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: {1}", name(), e.getMessage()); // peer reset, or closed by us
         } catch (IOException | RuntimeException e) {
@@ -123,11 +124,11 @@ final class Connection implements Runnable, Outbox.Requests {
     /** Cuts the connection if its client has not taken our bytes for too long; true if it was cut. */
     boolean cutIfStalled(long limitNanos, long nowNanos) {
         Outbox o = outbox;
-        // A connection finishing (a last error or logout reply) can stall on its last write too.
-        if (o == null || o.isClosed() || !o.stalledLongerThan(limitNanos, nowNanos)) return false;
+        // A connection finishing can stall too: on its last write (an error, a logout's ok), or
+        // on a TLS close's close_notify, written after the outbox is closed.
+        if (o == null || !o.cutIfStalled(limitNanos, nowNanos)) return false;
         LOG.log(System.Logger.Level.INFO, "{0}: not reading for too long, disconnecting", name());
         services.metrics().slowClientsCut.increment();
-        o.close();
         return true;
     }
 
@@ -293,8 +294,7 @@ final class Connection implements Runnable, Outbox.Requests {
         // close that follows it), its watchers and any new connection see it gone.
         endSession();
         awaitOwedReplies();
-        reply(last);
-        outbox.finish();
+        outbox.finishWith(last);
     }
 
     /** Sends a message; its reply comes once the message is safe, in the order the sends were read. */
@@ -337,7 +337,8 @@ final class Connection implements Runnable, Outbox.Requests {
      * from the outbox's thread for it; {@link #inFlight} was set before the session was attached,
      * which that login saw). The session has ended by then: a send's ok may wait for its
      * recipient's ack, up to {@code ack_grace}, and the user is not shown online meanwhile.
-     * Returns early if the connection is closed from outside (shutdown, a stall).
+     * Returns early once the socket is closed from outside (a stall cut, a timeout, the end of a
+     * shutdown).
      */
     @Override
     public void awaitOwedReplies() {
@@ -389,7 +390,14 @@ final class Connection implements Runnable, Outbox.Requests {
      * be sent. Polled in slices, as a close does not release places.
      */
     private boolean takeInFlightPlace() {
-        if (inFlight.tryAcquire()) return true; // the usual case: the reader found the connection open just now
+        if (inFlight.tryAcquire()) {
+            // The usual case. A newer login may have taken over since the reader last looked, and
+            // its wait for owed replies may be over; it is seen here (isReplaced), so the request
+            // is not run unanswered. Cheaper than isClosing(), which takes the outbox's lock.
+            if (!outbox.isReplaced()) return true;
+            inFlight.release();
+            return false;
+        }
         try {
             while (!inFlight.tryAcquire(OWED_REPLIES_SLICE_NANOS, TimeUnit.NANOSECONDS)) {
                 if (outbox.isClosing()) return false;

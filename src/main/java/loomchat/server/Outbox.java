@@ -40,7 +40,7 @@ final class Outbox implements Endpoint {
 
     /** The side that reads the connection's requests, and owes their replies. */
     interface Requests {
-        /** Waits, for a bounded time, until every request read so far has its reply queued here. */
+        /** Waits, for a bounded time, until every send and group request dispatched so far has its reply queued here. */
         void awaitOwedReplies();
     }
     /**
@@ -60,19 +60,25 @@ final class Outbox implements Endpoint {
     private final Requests requests;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition idle = lock.newCondition();
-    private final Condition room = lock.newCondition(); // hasRoom() again: the reader may go on
+    /**
+     * Signalled when the queue has room again (the reader may go on), when the writer stops, and
+     * at a close. One condition for both kinds of waiter, who each check what they wait for: at
+     * most one or two threads ever wait here, and a second condition would be 20 bytes more in
+     * every connection.
+     */
+    private final Condition changed = lock.newCondition();
     private ArrayDeque<byte[]> queue;  // made on first use
     private int queuedBytes;           // the bytes of the frames in the queue
     private boolean writing;           // a writer thread is running
     private boolean woken;             // the inbox may have items since the writer last looked
     private boolean closing;           // write what is queued, then close the socket
-    private boolean replacing;         // taken over: owed replies still go out, then the close (replaced())
+    private volatile boolean replacing; // taken over: owed replies still go out, then the close (replaced()); set under the lock
     private boolean closed;
     private Thread writer;             // the writer thread while it may still touch the socket, its close included
+    private Thread closer;             // the thread closing the socket, while it does (closeSocket)
     private volatile String user;      // set once the login reply is queued: the inbox opens
     private String loginOwed;          // a login's id from its attach until its ok is queued
-    private volatile long blockedSince; // nanoTime when the current socket write began; 0 when none
+    private volatile long blockedSince; // nanoTime when the current socket write or close began; 0 when none
 
     Outbox(Socket socket, FrameCodec codec, ChatStore store, Metrics metrics, int capacity, Requests requests) {
         this.socket = socket;
@@ -88,7 +94,7 @@ final class Outbox implements Endpoint {
      * queue, so they can never crowd out replies; past that they are dropped. A full queue means
      * the client has stopped reading its own replies: it is cut off.
      */
-    private boolean enqueue(ServerFrame frame, byte[] bytes, boolean droppable) {
+    private boolean enqueue(ServerFrame frame, byte[] bytes, boolean droppable, boolean last) {
         boolean cut = false;
         Thread stuck = null;
         lock.lock();
@@ -108,6 +114,10 @@ final class Outbox implements Endpoint {
                 queuedBytes += bytes.length;
                 // Counted before the writer can send it: whoever has seen the frame sees the count.
                 metrics.frameOut(FrameCodec.wireType(frame));
+                if (last) {
+                    closing = true; // in the same step: no other reply can come after this one
+                    changed.signalAll();
+                }
                 startWriter();
             } else {
                 // The client is not reading. Cut it rather than let it grow our memory.
@@ -175,17 +185,22 @@ final class Outbox implements Endpoint {
     /** Queues a reply (or an error that closes the connection); dropped only if it is closing or cut. */
     @Override
     public void reply(ServerFrame frame) {
-        enqueue(frame, codec.encode(frame), false);
+        enqueue(frame, codec.encode(frame), false, false);
+    }
+
+    /** Queues {@code last} as the connection's last frame, then writes what is queued and closes the socket. */
+    void finishWith(ServerFrame last) {
+        enqueue(last, codec.encode(last), false, true);
     }
 
     @Override
     public boolean offer(ServerFrame frame) {
-        return enqueue(frame, codec.encode(frame), true); // encoded before the lock is taken
+        return enqueue(frame, codec.encode(frame), true, false); // encoded before the lock is taken
     }
 
     @Override
     public boolean offer(EncodedFrame notice) {
-        return enqueue(notice.frame(), notice.line(), true);
+        return enqueue(notice.frame(), notice.line(), true, false);
     }
 
     /**
@@ -214,7 +229,7 @@ final class Outbox implements Endpoint {
         try {
             if (closing || closed || replacing) return;
             replacing = true;
-            room.signalAll(); // whoever waits for room stops: no request is taken any more
+            changed.signalAll(); // whoever waits for room stops: no request is taken any more
             owedLogin = loginOwed;
             loginOwed = null;
         } finally {
@@ -232,17 +247,26 @@ final class Outbox implements Endpoint {
     }
 
     private void endReplaced(String owedLogin) {
-        reply(new ServerFrame.Error(owedLogin, loomchat.protocol.ErrorCode.SESSION_REPLACED, owedLogin == null
+        finishWith(new ServerFrame.Error(owedLogin, loomchat.protocol.ErrorCode.SESSION_REPLACED, owedLogin == null
                 ? "you logged in elsewhere; this connection is closed"
                 : "another login of this user took the session over before this one completed"));
-        finish();
+    }
+
+    /**
+     * True once a newer login has taken the session over. Read without the lock by the reader
+     * after it takes a place in flight: the takeover's wait for owed replies takes every place
+     * after setting this, so a reader that got a place after that wait sees it, and one that got
+     * its place before is waited for.
+     */
+    boolean isReplaced() {
+        return replacing;
     }
 
     /**
      * Blocks the caller (the connection's reader, or its group operations' thread) while the queue
      * has half its frames or an eighth of its bytes ({@link #ROOM_BYTES}), so that a client that
      * sends requests without reading the replies stalls itself (TCP pushes back on it) instead of
-     * growing our memory. Returns at once when there is room or the connection is closing.
+     * growing our memory. Returns at once when there is room, or the connection is closing or replaced.
      *
      * @return false if the connection is closing or replaced: what waited here is not to be dispatched
      */
@@ -252,7 +276,7 @@ final class Outbox implements Endpoint {
             if (!hasRoom() && takesRequests()) {
                 metrics.waitingForRoom.increment();
                 try {
-                    while (!hasRoom() && takesRequests()) room.await();
+                    while (!hasRoom() && takesRequests()) changed.await();
                 } finally {
                     metrics.waitingForRoom.decrement();
                 }
@@ -272,7 +296,7 @@ final class Outbox implements Endpoint {
         try {
             if (closing || closed) return;
             closing = true;
-            room.signalAll();
+            changed.signalAll();
             startWriter();
         } finally {
             lock.unlock();
@@ -314,7 +338,7 @@ final class Outbox implements Endpoint {
         try {
             while (writing || replacing && !closing && !closed) {
                 long left = deadline - System.nanoTime();
-                if (left <= 0 || !idle.await(left, TimeUnit.NANOSECONDS)) return;
+                if (left <= 0 || !changed.await(left, TimeUnit.NANOSECONDS)) return;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -338,27 +362,88 @@ final class Outbox implements Endpoint {
     /** Under the lock: nothing more is queued or written. Returns the writer thread to stop, if one runs. */
     private Thread markClosed() {
         closed = true;
-        room.signalAll();
-        idle.signalAll();
+        changed.signalAll();
         queue = null;
         queuedBytes = 0;
         return writer;
     }
 
     /**
-     * Closes the socket, never under the lock: closing a TLS socket writes a {@code close_notify},
-     * and first waits for any write in progress, which against a peer that does not read never
-     * ends; a thread closing under the lock would stall everyone who queues to this connection,
-     * and the server's timer with them. So a writer still running is interrupted first: a virtual
-     * thread interrupted in a socket write closes the socket, which ends that write at once.
+     * Closes the socket, never under the lock and never on a platform thread. Closing a TLS socket
+     * writes a {@code close_notify}, and first waits for any write in progress; against a peer
+     * that does not read, either can last forever. A thread closing under the lock would stall
+     * everyone who queues to this connection, and the server's timer, which closes silent
+     * connections, would stall every timeout of the server. So a writer still running is
+     * interrupted first (a virtual thread interrupted in a socket write closes the socket, which
+     * ends that write at once), a platform thread hands the close to a virtual thread, and the
+     * close is timed like a write: the stall sweep cuts a close that a peer holds up
+     * ({@link #cutIfStalled}). Only the first close does the work; the socket is closing or
+     * closed for any later one.
      */
     private void closeSocket(Thread stuck) {
         if (stuck != null && stuck != Thread.currentThread()) stuck.interrupt();
+        lock.lock();
+        try {
+            if (closer != null || socket.isClosed()) return;
+            if (Thread.currentThread().isVirtual()) closer = Thread.currentThread();
+        } finally {
+            lock.unlock();
+        }
+        if (Thread.currentThread().isVirtual()) {
+            closeTimed();
+        } else {
+            Thread.ofVirtual().name(name() + "-close").start(() -> {
+                lock.lock();
+                try {
+                    if (closer != null || socket.isClosed()) return;
+                    closer = Thread.currentThread();
+                } finally {
+                    lock.unlock();
+                }
+                closeTimed();
+            });
+        }
+    }
+
+    /** Closes the socket on this thread, the {@link #closer}, with {@link #blockedSince} set for the stall sweep. */
+    private void closeTimed() {
+        blockedSince = System.nanoTime() | 1;
         try {
             socket.close(); // also ends the reader, which is blocked in read()
         } catch (IOException ignored) {
             // closing a socket that is already broken
+        } finally {
+            blockedSince = 0;
+            lock.lock();
+            try {
+                closer = null;
+            } finally {
+                lock.unlock();
+            }
+            Thread.interrupted(); // a cut that came during the close is spent: the socket is closed
         }
+    }
+
+    /**
+     * Cuts the connection if a write to its socket, or its close, has been blocked for longer
+     * than {@code limitNanos}: the client stopped reading and its TCP window is full. Checked by
+     * the server's timer, on which nothing here waits. True if it cut.
+     */
+    boolean cutIfStalled(long limitNanos, long nowNanos) {
+        long since = blockedSince;
+        if (since == 0 || nowNanos - since <= limitNanos) return false;
+        Thread stuckWriter;
+        Thread stuckCloser;
+        lock.lock();
+        try {
+            stuckWriter = markClosed();
+            stuckCloser = closer;
+        } finally {
+            lock.unlock();
+        }
+        if (stuckCloser != null) stuckCloser.interrupt(); // a TLS close held up by its close_notify
+        closeSocket(stuckWriter);
+        return true;
     }
 
     private void startWriter() {
@@ -409,7 +494,7 @@ final class Outbox implements Endpoint {
             try {
                 markClosed();
                 writing = false;
-                idle.signalAll();
+                changed.signalAll();
             } finally {
                 lock.unlock();
             }
@@ -445,7 +530,7 @@ final class Outbox implements Endpoint {
             byte[] next = queue.poll();
             if (next == null) return null;
             queuedBytes -= next.length;
-            if (full && hasRoom()) room.signalAll();
+            if (full && hasRoom()) changed.signalAll();
             return next;
         } finally {
             lock.unlock();
@@ -470,7 +555,7 @@ final class Outbox implements Endpoint {
             }
             if (queue != null) queue = null; // drop the empty queue's array while idle
             writing = false;
-            idle.signalAll();
+            changed.signalAll();
             if (closing) {
                 markClosed(); // the writer closes the socket next, and stays the writer until it has
                 return Next.CLOSE;
@@ -480,15 +565,6 @@ final class Outbox implements Endpoint {
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * True if a write to the socket has been blocked for longer than {@code limitNanos}: the
-     * client stopped reading and its TCP window is full. Checked by the server's timer.
-     */
-    boolean stalledLongerThan(long limitNanos, long nowNanos) {
-        long since = blockedSince;
-        return since != 0 && nowNanos - since > limitNanos;
     }
 
     /**

@@ -49,7 +49,7 @@ class LargeRepliesTest {
                 // replies into the kernel's buffers; once those are full nothing drains, and no
                 // reply is queued any more (replies are counted as "ok" frames).
                 Await.until(() -> server.server().metrics().waitingForRoom.sum() > 0, "the server to stop");
-                Await.steady(() -> server.server().metrics().framesOut("ok"), Duration.ofMillis(500),
+                Await.steady(() -> server.server().metrics().framesOut("ok"), Duration.ofMillis(1000),
                         "the server to queue no more replies for bob");
                 assertTrue(server.server().metrics().waitingForRoom.sum() > 0, "still waiting for room");
                 // and alice comes online meanwhile
