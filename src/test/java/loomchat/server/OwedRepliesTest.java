@@ -85,17 +85,14 @@ class OwedRepliesTest {
              Wire bob = server.userOnline("bob");
              Wire alice = server.userOnline("alice")) {
             // given a send whose ok waits for bob's ack (which never comes) or ack_grace
-            alice.send("{'type':'send','id':'s1','to':'bob','body':'hi'}");
-            bob.next("msg");
+            sendWithItsOkOwed(alice, bob);
 
             // when alice logs in again elsewhere
             try (Wire again = server.connect()) {
                 assertEquals("ok", again.login("alice").path("type").asText());
 
                 // then the old connection gets its ok first, then session_replaced, then the close
-                JsonNode first = alice.next();
-                assertEquals("ok", first.path("type").asText(), first::toString);
-                assertEquals("s1", first.path("id").asText());
+                assertOk("s1", alice.next());
                 assertEquals("session_replaced", alice.next().path("code").asText());
                 assertTrue(alice.closedByServer());
             }
@@ -107,14 +104,11 @@ class OwedRepliesTest {
         try (TestServer server = TestServer.start(SLOW_OKS);
              Wire bob = server.userOnline("bob");
              Wire alice = server.userOnline("alice")) {
-            alice.send("{'type':'send','id':'s1','to':'bob','body':'hi'}");
-            bob.next("msg");
+            sendWithItsOkOwed(alice, bob);
 
             alice.send("{'type':'ping','id':'" + "x".repeat(2000) + "'}");
 
-            JsonNode first = alice.next();
-            assertEquals("ok", first.path("type").asText(), first::toString);
-            assertEquals("s1", first.path("id").asText());
+            assertOk("s1", alice.next());
             assertEquals("frame_too_large", alice.next().path("code").asText());
             assertTrue(alice.closedByServer());
         }
@@ -125,20 +119,28 @@ class OwedRepliesTest {
         try (TestServer server = TestServer.start(SLOW_OKS);
              Wire bob = server.userOnline("bob");
              Wire alice = server.userOnline("alice")) {
-            alice.send("{'type':'send','id':'s1','to':'bob','body':'hi'}");
-            bob.next("msg");
+            sendWithItsOkOwed(alice, bob);
 
             alice.send("not json").send("not json either");
 
             assertEquals("bad_frame", alice.next().path("code").asText());
             assertEquals("bad_frame", alice.next().path("code").asText());
-            JsonNode owed = alice.next();
-            assertEquals("ok", owed.path("type").asText(), owed::toString);
-            assertEquals("s1", owed.path("id").asText());
+            assertOk("s1", alice.next());
             JsonNode last = alice.next();
             assertEquals("bad_frame", last.path("code").asText());
             assertTrue(last.path("message").asText().contains("too many"), last::toString);
             assertTrue(alice.closedByServer());
         }
+    }
+
+    /** Alice's send s1 to bob, pushed to him and not acked: its ok waits for ack_grace (2 s). */
+    private static void sendWithItsOkOwed(Wire alice, Wire bob) throws java.io.IOException {
+        alice.send("{'type':'send','id':'s1','to':'bob','body':'hi'}");
+        bob.next("msg");
+    }
+
+    private static void assertOk(String id, JsonNode frame) {
+        assertEquals("ok", frame.path("type").asText(), frame::toString);
+        assertEquals(id, frame.path("id").asText());
     }
 }
