@@ -99,8 +99,7 @@ final class Connection implements Runnable, Outbox.Requests {
             // of a fast link grows to megabytes of backlog (and of kernel memory per connection).
             int sendBuffer = services.config().socketSendBuffer();
             if (sendBuffer > 0) s.setSendBufferSize(sendBuffer);
-            outbox = new Outbox(s, services.codec(), services.store(), services.metrics(),
-                    services.config().outboxCapacity(), this);
+            outbox = new Outbox(s, services, this);
             outbox.greet(new ServerFrame.Welcome(services.config().serverName(), 1, services.config().maxFrameBytes()));
             readLoop(new LineReader(s.getInputStream(), services.config().maxFrameBytes()));
             // Let the last replies reach the client: a logout's ok, a closing error, and after a

@@ -9,11 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import loomchat.metrics.Metrics;
 import loomchat.protocol.EncodedFrame;
 import loomchat.protocol.FrameCodec;
 import loomchat.protocol.ServerFrame;
-import loomchat.store.ChatStore;
 import loomchat.store.Endpoint;
 
 /**
@@ -53,10 +51,8 @@ final class Outbox implements Endpoint {
     private static final int ROOM_BYTES = 512 << 10;
 
     private final Socket socket;
-    private final FrameCodec codec;
-    private final ChatStore store;
-    private final Metrics metrics;
-    private final int capacity;
+    /** The codec, the store, the metrics and the queue's capacity, through the one reference each connection holds. */
+    private final Services services;
     private final Requests requests;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -80,12 +76,9 @@ final class Outbox implements Endpoint {
     private String loginOwed;          // a login's id from its attach until its ok is queued
     private volatile long blockedSince; // nanoTime when the current socket write or close began; 0 when none
 
-    Outbox(Socket socket, FrameCodec codec, ChatStore store, Metrics metrics, int capacity, Requests requests) {
+    Outbox(Socket socket, Services services, Requests requests) {
         this.socket = socket;
-        this.codec = codec;
-        this.store = store;
-        this.metrics = metrics;
-        this.capacity = capacity;
+        this.services = services;
         this.requests = requests;
     }
 
@@ -105,15 +98,15 @@ final class Outbox implements Endpoint {
             // replaced this one in between, it would reach a client that never got an ok. Once
             // replaced, the connection only answers what it owes.
             if (droppable && (loginOwed != null || replacing || !hasRoom())) {
-                metrics.outboxDrops.increment();
+                services.metrics().outboxDrops.increment();
                 return false;
             }
             // One frame always fits an empty queue, however large (a group_info of a huge group).
-            if (queue.size() < capacity && (queue.isEmpty() || queuedBytes <= MAX_BYTES - bytes.length)) {
+            if (queue.size() < services.config().outboxCapacity() && (queue.isEmpty() || queuedBytes <= MAX_BYTES - bytes.length)) {
                 queue.add(bytes);
                 queuedBytes += bytes.length;
                 // Counted before the writer can send it: whoever has seen the frame sees the count.
-                metrics.frameOut(FrameCodec.wireType(frame));
+                services.metrics().frameOut(FrameCodec.wireType(frame));
                 if (last) {
                     closing = true; // in the same step: no other reply can come after this one
                     changed.signalAll();
@@ -121,8 +114,8 @@ final class Outbox implements Endpoint {
                 startWriter();
             } else {
                 // The client is not reading. Cut it rather than let it grow our memory.
-                metrics.outboxDrops.increment();
-                metrics.slowClientsCut.increment();
+                services.metrics().outboxDrops.increment();
+                services.metrics().slowClientsCut.increment();
                 LOG.log(System.Logger.Level.INFO, "{0}: outbound queue full, disconnecting", name());
                 stuck = markClosed();
                 cut = true;
@@ -143,8 +136,8 @@ final class Outbox implements Endpoint {
      * block, and no writer thread is started for it (one fewer per connection in a reconnect storm).
      */
     void greet(ServerFrame frame) throws IOException {
-        metrics.frameOut(FrameCodec.wireType(frame));
-        socket.getOutputStream().write(codec.encode(frame));
+        services.metrics().frameOut(FrameCodec.wireType(frame));
+        socket.getOutputStream().write(services.codec().encode(frame));
     }
 
     /**
@@ -152,7 +145,7 @@ final class Outbox implements Endpoint {
      * one writer run writes the reply first and then whatever the inbox holds.
      */
     void openInbox(String user, ServerFrame loginReply) {
-        byte[] bytes = codec.encode(loginReply);
+        byte[] bytes = services.codec().encode(loginReply);
         lock.lock();
         try {
             // A newer login that took the session over meanwhile has answered this one (replaced).
@@ -161,7 +154,7 @@ final class Outbox implements Endpoint {
             if (queue == null) queue = new ArrayDeque<>(4);
             queue.addFirst(bytes); // ahead of a notice (typing, say) offered since the attach
             queuedBytes += bytes.length;
-            metrics.frameOut(FrameCodec.wireType(loginReply)); // before the writer can send it
+            services.metrics().frameOut(FrameCodec.wireType(loginReply)); // before the writer can send it
             this.user = user;
             woken = true;
             startWriter();
@@ -185,17 +178,17 @@ final class Outbox implements Endpoint {
     /** Queues a reply (or an error that closes the connection); dropped only if it is closing or cut. */
     @Override
     public void reply(ServerFrame frame) {
-        enqueue(frame, codec.encode(frame), false, false);
+        enqueue(frame, services.codec().encode(frame), false, false);
     }
 
     /** Queues {@code last} as the connection's last frame, then writes what is queued and closes the socket. */
     void finishWith(ServerFrame last) {
-        enqueue(last, codec.encode(last), false, true);
+        enqueue(last, services.codec().encode(last), false, true);
     }
 
     @Override
     public boolean offer(ServerFrame frame) {
-        return enqueue(frame, codec.encode(frame), true, false); // encoded before the lock is taken
+        return enqueue(frame, services.codec().encode(frame), true, false); // encoded before the lock is taken
     }
 
     @Override
@@ -274,11 +267,11 @@ final class Outbox implements Endpoint {
         lock.lock();
         try {
             if (!hasRoom() && takesRequests()) {
-                metrics.waitingForRoom.increment();
+                services.metrics().waitingForRoom.increment();
                 try {
                     while (!hasRoom() && takesRequests()) changed.await();
                 } finally {
-                    metrics.waitingForRoom.decrement();
+                    services.metrics().waitingForRoom.decrement();
                 }
             }
             return takesRequests();
@@ -466,11 +459,11 @@ final class Outbox implements Endpoint {
                 String u = user;
                 if (u != null) {
                     items.clear();
-                    store.pull(u, this, PULL_BATCH, items);
+                    services.store().pull(u, this, PULL_BATCH, items);
                     if (!items.isEmpty()) {
                         for (ServerFrame.InboxItem item : items) {
-                            metrics.frameOut(FrameCodec.wireType(item)); // counted before it can be sent
-                            out.add(codec.encode(item));
+                            services.metrics().frameOut(FrameCodec.wireType(item)); // counted before it can be sent
+                            out.add(services.codec().encode(item));
                         }
                         continue;
                     }
@@ -519,7 +512,7 @@ final class Outbox implements Endpoint {
 
     /** Under the lock: below half the frames and {@link #ROOM_BYTES}, where notices are taken and the reader reads. */
     private boolean hasRoom() {
-        return queue == null || (queue.size() < capacity / 2 && queuedBytes < ROOM_BYTES);
+        return queue == null || (queue.size() < services.config().outboxCapacity() / 2 && queuedBytes < ROOM_BYTES);
     }
 
     private byte[] nextQueued() {

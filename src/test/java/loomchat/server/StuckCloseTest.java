@@ -5,6 +5,8 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import loomchat.config.ConfigLoader;
 import loomchat.metrics.Metrics;
 import loomchat.protocol.FrameCodec;
 import org.junit.jupiter.api.Test;
@@ -51,9 +53,11 @@ class StuckCloseTest {
         assertTrue(socket.ended.await(5, TimeUnit.SECONDS), "the stuck close was interrupted");
     }
 
-    private static Outbox outboxOver(Socket socket) {
-        // No store: nothing here logs in, so the writer never pulls an inbox.
-        return new Outbox(socket, new FrameCodec(65536), null, new Metrics(), 16, () -> {
+    private static Outbox outboxOver(Socket socket) throws Exception {
+        // Only what an outbox uses: nothing here logs in, so the writer never pulls an inbox.
+        Services services = new Services(ConfigLoader.of(Map.of()), new FrameCodec(65536), null, null, null, null, null,
+                new Metrics(), null);
+        return new Outbox(socket, services, () -> {
         });
     }
 
