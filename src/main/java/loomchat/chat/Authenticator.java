@@ -201,20 +201,19 @@ public final class Authenticator {
      * Whose a bearer token is, or null if it is unknown or expired (used by the HTTP side). Like a
      * token login it goes through the cache and is throttled per address: every unknown token
      * costs a database query, on the pool the group committer uses too.
+     *
+     * @throws SQLException if the database failed: the token may be good, and a token login in
+     *     the same case is answered {@code internal}, not {@code bad_credentials}
      */
-    public String tokenUser(String token, String address) {
+    public String tokenUser(String token, String address) throws SQLException {
         long now = System.currentTimeMillis();
         if (throttle.blocked(address, now)) return null;
-        try {
-            Accounts.TokenOwner owner = tokenOwner(sha256(token), now);
-            if (owner == null || owner.expires() < now) {
-                throttle.failed(address, now);
-                return null;
-            }
-            return owner.user();
-        } catch (SQLException e) {
+        Accounts.TokenOwner owner = tokenOwner(sha256(token), now);
+        if (owner == null || owner.expires() < now) {
+            throttle.failed(address, now);
             return null;
         }
+        return owner.user();
     }
 
     /** Whose a token is, expired or not: from the cache, or from the database (and then cached). */

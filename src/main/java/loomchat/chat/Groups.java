@@ -144,7 +144,10 @@ public final class Groups {
         return new ServerFrame.GroupInfo(req.id(), group.id(), group.name(), group.memberList(), group.adminList());
     }
 
-    /** The groups the user is in, in the order they joined them. */
+    /**
+     * The groups the user is in, in the order they joined them since the server started; those
+     * loaded at start come first, in group id order (the database keeps no per-user order).
+     */
     public ServerFrame.Reply list(String user, ClientFrame.GroupsRequest req) {
         List<ServerFrame.GroupSummary> out = new ArrayList<>();
         for (String id : store.groupsOf(user)) {

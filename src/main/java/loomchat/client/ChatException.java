@@ -39,11 +39,24 @@ public final class ChatException extends RuntimeException {
         this.requestId = fromReader.requestId;
     }
 
+    /** The same failure, naming the request it ended (a connection lost before its reply). */
+    ChatException of(String requestId) {
+        return new ChatException(this, requestId);
+    }
+
+    private ChatException(ChatException failure, String requestId) {
+        super(failure.getMessage(), failure);
+        this.code = failure.code;
+        this.requestId = requestId;
+    }
+
     /**
-     * The id of the request the server refused, or null when the failure was not an answer to
-     * one. A {@code send} refused with {@code internal}, {@code overloaded} or {@code rate_limited}
-     * is retried with this id ({@link ChatClient#send(loomchat.protocol.ClientFrame.Send)}), so
-     * that it is delivered once even if the first attempt got through after all.
+     * The id of the request that failed: refused by the server, or cut off by a connection lost
+     * before its reply; null for a failure of no request of yours (a login the client made
+     * itself, say). A {@code send} that failed so (refused with {@code internal},
+     * {@code overloaded} or {@code rate_limited}, or its {@code ok} lost with the connection) is
+     * retried with this id ({@link ChatClient#send(loomchat.protocol.ClientFrame.Send)}), on this
+     * connection or the next, so that it is delivered once even if the first attempt got through.
      */
     public String requestId() {
         return requestId;

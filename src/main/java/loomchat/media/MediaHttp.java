@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BinaryOperator;
 import java.util.regex.Pattern;
 import loomchat.chat.ClientAddress;
 
@@ -35,13 +34,22 @@ public final class MediaHttp implements HttpHandler {
 
     private final MediaLibrary library;
     private final AtomicLong lastDiskWarning = new AtomicLong();
-    private final BinaryOperator<String> tokenUser;
+    private final TokenCheck tokenUser;
 
-    /**
-     * @param tokenUser who a bearer token (first argument) belongs to, or null if it is unknown,
-     *                  expired or revoked, or if the client's address (second) guessed too often
-     */
-    public MediaHttp(MediaLibrary library, BinaryOperator<String> tokenUser) {
+    /** Who a bearer token belongs to. */
+    @FunctionalInterface
+    public interface TokenCheck {
+        /**
+         * The token's user, or null if it is unknown, expired or revoked, or if the client's
+         * {@code address} guessed too often.
+         *
+         * @throws SQLException if the database could not say: answered {@code 500}, not {@code 401},
+         *     so that a client does not throw a good token away
+         */
+        String userOf(String token, String address) throws SQLException;
+    }
+
+    public MediaHttp(MediaLibrary library, TokenCheck tokenUser) {
         this.library = library;
         this.tokenUser = tokenUser;
     }
@@ -153,12 +161,12 @@ public final class MediaHttp implements HttpHandler {
         }
     }
 
-    private String user(HttpExchange ex) {
+    private String user(HttpExchange ex) throws SQLException {
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         if (auth == null || auth.length() < 8 || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) return null;
         String token = auth.substring(7).strip();
         if (token.isEmpty() || token.length() > MAX_TOKEN) return null;
-        return tokenUser.apply(token, ClientAddress.key(ex.getRemoteAddress().getAddress()));
+        return tokenUser.userOf(token, ClientAddress.key(ex.getRemoteAddress().getAddress()));
     }
 
     private static void notAllowed(HttpExchange ex, String allow) throws IOException {

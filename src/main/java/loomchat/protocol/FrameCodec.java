@@ -14,7 +14,9 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import loomchat.protocol.ClientFrame.*;
@@ -353,12 +355,14 @@ public final class FrameCodec {
             throw new ProtocolException(ErrorCode.INVALID, id,
                     "'" + field + "' must be a list of at most " + MAX_LIST + " names");
         }
-        List<String> out = new ArrayList<>(v.size());
+        // A set, not a list's contains(): 4,096 names checked each against all before it cost 10 ms
+        // of CPU a frame, and the frame is decoded before login is checked.
+        Set<String> out = new LinkedHashSet<>();
         for (JsonNode e : v) {
             if (!e.isTextual() || !NAME.matcher(e.asText()).matches()) {
                 throw new ProtocolException(ErrorCode.INVALID, id, "'" + field + "' holds an invalid name");
             }
-            if (!out.contains(e.asText())) out.add(e.asText());
+            out.add(e.asText());
         }
         return List.copyOf(out);
     }

@@ -670,7 +670,7 @@ public final class ChatStore {
         }
     }
 
-    /** The ids of the groups the user is in, in the order they joined them. */
+    /** The ids of the groups the user is in, in the order they were added here (at start, in group id order). */
     public List<String> groupsOf(String user) {
         Partition p = part(user);
         p.lock.lock();

@@ -29,6 +29,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ChatClientFailuresTest extends ServerTest {
 
     @Test
+    void aSendCutOffByALostConnectionNamesItsIdSoItsRetryIsDeliveredOnce() throws Exception {
+        try (TestServer slowOks = TestServer.start(Map.of("ack_grace", "5s"));
+             Wire bob = slowOks.userOnline("bob")) {
+            // given alice's send, pushed to bob, who does not ack: its ok waits for ack_grace
+            slowOks.register("alice");
+            ChatClient alice = ChatClient.connect("127.0.0.1", slowOks.port());
+            alice.login("alice", Wire.PASSWORD);
+            var sent = alice.send("bob", "hi");
+            String msg = bob.next("msg").path("msg").asText();
+
+            // when her connection is lost before the ok
+            alice.abort();
+
+            // then the failure names the send, and a retry with that id on a new connection
+            // answers with the first message, which bob is not sent again
+            ChatException lost = assertInstanceOf(ChatException.class,
+                    assertThrows(ExecutionException.class, sent::get).getCause());
+            assertTrue(lost.requestId() != null, "the lost send's id");
+            try (ChatClient again = ChatClient.connect("127.0.0.1", slowOks.port())) {
+                again.login("alice", Wire.PASSWORD);
+                ServerFrame.SendOk retried = again.send(new ClientFrame.Send(lost.requestId(), "bob", null, "hi", null))
+                        .get(10, TimeUnit.SECONDS);
+                assertEquals(msg, retried.msg());
+            }
+            bob.expectSilence(Duration.ofMillis(300));
+        }
+    }
+
+    @Test
     void anOldRefusalWithoutAnIdIsNotTakenForTheReasonOfALaterClose() throws Exception {
         // given bob's read of a message that is not his was refused (an error without an id)
         server.register("bob");

@@ -107,6 +107,26 @@ class MediaHttpTest extends ServerTest {
     }
 
     @Test
+    void aTokenTheDatabaseCannotCheckIsAnInternalErrorNotUnauthorized() throws Exception {
+        // given a token not in the cache (a restart empties it) and a database that fails its lookup
+        alice.close();
+        server.restart();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(server.server().config().jdbcUrl(), "sa", "");
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE tokens RENAME TO tokens_away");
+            try {
+                http = new MediaRequests(server.httpPort());
+
+                // then the upload is refused as the server's failure: the client keeps its good token
+                assertEquals(500, http.upload(aliceToken, "text/plain", "hello".getBytes()).statusCode());
+            } finally {
+                s.execute("ALTER TABLE tokens_away RENAME TO tokens");
+            }
+        }
+        assertEquals(201, http.upload(aliceToken, "text/plain", "hello".getBytes()).statusCode(), "and it works once the database does");
+    }
+
+    @Test
     void unknownIdIsNotFound() throws Exception {
         assertEquals(404, http.download(aliceToken, "AAAAAAAAAAAAAAAAAAAAAA").statusCode());
         assertEquals(404, http.download(aliceToken, "..%2Floomchat.mv.db").statusCode());
