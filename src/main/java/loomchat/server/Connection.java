@@ -43,8 +43,8 @@ final class Connection implements Runnable, Outbox.Requests {
     /** How long a login waits for earlier replies to be written (a client that does not read them, no longer). */
     private static final long LOGIN_FLUSH_MILLIS = 2000;
     private static final long OWED_REPLIES_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    /** How many lines the reader handles before it lets other virtual threads have its carrier. */
-    private static final int YIELD_EVERY_LINES = 32;
+    /** How many bytes of lines the reader handles before it lets other virtual threads have its carrier. */
+    private static final int YIELD_EVERY_BYTES = 64 << 10;
 
     private final Socket socket;
     private final Services services;
@@ -194,17 +194,20 @@ final class Connection implements Runnable, Outbox.Requests {
     }
 
     private void readLoop(LineReader lines) throws IOException {
-        int sinceYield = 0;
+        int bytesSinceYield = 0;
         while (true) {
             // A client whose bytes never run out never blocks in read(), and a virtual thread that
-            // never blocks keeps its carrier: two such clients held both carriers of this box and
-            // left every other connection unanswered for seconds. Giving the carrier up now and
-            // then costs little (a client sending its fair share yields a few times a second).
-            if (++sinceYield == YIELD_EVERY_LINES) {
-                sinceYield = 0;
+            // never blocks keeps its carrier: two such clients held both carriers of this box, and
+            // other connections' replies waited 0.2 s on average (scripts/flood). So the reader
+            // gives its carrier up every 64 KiB: a timed park of a microsecond, since
+            // Thread.yield() let a waiting thread be passed over for seconds. A park every 32 lines
+            // cost relay a tenth of its throughput (docs/performance.md, item 73).
+            if (bytesSinceYield >= YIELD_EVERY_BYTES) {
+                bytesSinceYield = 0;
                 java.util.concurrent.locks.LockSupport.parkNanos(1_000);
             }
             LineReader.Line line = lines.next();
+            bytesSinceYield += lines.length() + 1;
             // Checked after the read, which may have waited long: a line read once the connection
             // is finishing (replaced, shutting down) is not dispatched, since its reply might not
             // be sent.
