@@ -122,6 +122,8 @@ public final class ChatClient implements AutoCloseable {
     private volatile Runnable closeListener = () -> { };
     private volatile boolean autoAck = true;
     private volatile Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    /** When the reader last read a line (a blank one too), for {@link #keepAlive}. */
+    private volatile long lastReadNanos = System.nanoTime();
     private volatile String user;
     /**
      * An error the server sent without an id as its latest frame: it explains the close that
@@ -315,6 +317,45 @@ public final class ChatClient implements AutoCloseable {
     /** How long the blocking methods wait for a reply (default 30 s). */
     public ChatClient requestTimeout(Duration timeout) {
         this.requestTimeout = Objects.requireNonNull(timeout);
+        return this;
+    }
+
+    /**
+     * Checks a quiet connection: a {@code ping} whenever nothing has been read for {@code every},
+     * and {@link #abort()} once nothing has been read for twice that. A network that died without
+     * a word (a NAT that forgot the connection, a phone moving from Wi-Fi to mobile) sends no FIN
+     * and no reset, and without this the client would wait on it for ever; with it the
+     * connection ends within about two and a half times {@code every}: the pending futures fail,
+     * {@link #isOpen()} turns false and {@link #onClose} runs, so reconnect logic built on it
+     * fires. The pings also keep a quiet session inside the server's {@code idle_timeout}
+     * (5 minutes by default). Off by default; while on, one more virtual thread, asleep.
+     */
+    public ChatClient keepAlive(Duration every) {
+        long everyNanos = Objects.requireNonNull(every).toNanos();
+        if (everyNanos <= 0) throw new IllegalArgumentException("keepAlive must be positive: " + every);
+        Thread.ofVirtual().name("loomchat-keepalive " + peer).start(() -> {
+            // Looked at twice an interval: a ping goes out at most half an interval late, so its
+            // pong has at least half an interval before the connection would be given up.
+            Duration tick = every.dividedBy(2);
+            while (isOpen()) {
+                try {
+                    Thread.sleep(tick);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long quiet = System.nanoTime() - lastReadNanos;
+                if (!isOpen()) return;
+                if (quiet >= 2 * everyNanos) {
+                    LOG.log(System.Logger.Level.INFO, "nothing from {0} for {1} ms: the network is taken for dead",
+                            peer, String.valueOf(quiet / 1_000_000));
+                    shutdown(new ChatException(null, "nothing from " + peer + " for " + quiet / 1_000_000
+                            + " ms (keepAlive " + every.toMillis() + " ms): the connection was given up"), false);
+                    awaitReader();
+                    return;
+                }
+                if (quiet >= everyNanos) request(new ClientFrame.Ping(nextId())); // its pong is a line read
+            }
+        });
         return this;
     }
 
@@ -690,6 +731,7 @@ public final class ChatClient implements AutoCloseable {
         try {
             while (true) {
                 LineReader.Line line = lines.next();
+                lastReadNanos = System.nanoTime();
                 if (line == LineReader.Line.EOF) break;
                 if (!isOpen()) {
                     // Closing politely: what comes is drained unread until the server closes too.

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +31,7 @@ class ChatClientFailuresTest extends ServerTest {
 
     @Test
     void aSendCutOffByALostConnectionNamesItsIdSoItsRetryIsDeliveredOnce() throws Exception {
-        try (TestServer slowOks = TestServer.start(Map.of("ack_grace", "5s"));
+        try (TestServer slowOks = TestServer.start(Map.of("ack_grace", "2s"));
              Wire bob = slowOks.userOnline("bob")) {
             // given alice's send, pushed to bob, who does not ack: its ok waits for ack_grace
             slowOks.register("alice");
@@ -54,6 +55,91 @@ class ChatClientFailuresTest extends ServerTest {
                 assertEquals(msg, retried.msg());
             }
             bob.expectSilence(Duration.ofMillis(300));
+        }
+    }
+
+    @Test
+    void aClientWithKeepAliveGivesUpANetworkThatDiedWithoutAWord() throws Exception {
+        // given alice connected through a network that will go dark: no FIN, no reset, nothing
+        server.register("bob");
+        try (Blackhole network = new Blackhole(server.port())) {
+            CountDownLatch closed = new CountDownLatch(1);
+            ChatClient alice = ChatClient.connect("127.0.0.1", network.port()).onClose(closed::countDown)
+                    .keepAlive(Duration.ofMillis(200));
+            alice.register("alice", Wire.PASSWORD);
+            alice.login("alice", Wire.PASSWORD);
+
+            // when the network goes dark under a send
+            network.dark = true;
+            var lost = alice.send("bob", "into the void");
+
+            // then within a few keep-alive intervals the client ends the connection itself
+            assertTrue(closed.await(5, TimeUnit.SECONDS), "onClose ran");
+            assertFalse(alice.isOpen());
+            assertTrue(lost.isCompletedExceptionally(), "the send failed, naming itself for a retry");
+            assertTrue(alice.closeCause().getMessage().contains("keepAlive"), alice.closeCause().getMessage());
+        }
+    }
+
+    @Test
+    void aQuietClientWithKeepAliveStaysConnected() throws Exception {
+        // given a server that closes sessions silent for 1 s, and alice, who says nothing
+        try (TestServer strict = TestServer.start(Map.of("idle_timeout", "1s"))) {
+            strict.register("alice");
+            ChatClient alice = ChatClient.connect("127.0.0.1", strict.port()).keepAlive(Duration.ofMillis(300));
+            alice.login("alice", Wire.PASSWORD);
+
+            // when three idle timeouts pass
+            Thread.sleep(3000);
+
+            // then her pings kept the session
+            assertTrue(alice.isOpen(), () -> String.valueOf(alice.closeCause()));
+            alice.close();
+        }
+    }
+
+    /** A TCP relay to the server that can go dark: from then on it carries nothing and closes nothing. */
+    private static final class Blackhole implements AutoCloseable {
+        volatile boolean dark;
+        private final java.net.ServerSocket listening = new java.net.ServerSocket(0);
+        private final java.util.List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Blackhole(int serverPort) throws IOException {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    java.net.Socket client = listening.accept();
+                    java.net.Socket upstream = new java.net.Socket("127.0.0.1", serverPort);
+                    sockets.add(client);
+                    sockets.add(upstream);
+                    carry(client, upstream);
+                    carry(upstream, client);
+                } catch (IOException ignored) {
+                    // closed
+                }
+            });
+        }
+
+        int port() {
+            return listening.getLocalPort();
+        }
+
+        private void carry(java.net.Socket from, java.net.Socket to) {
+            Thread.ofVirtual().start(() -> {
+                byte[] b = new byte[8192];
+                try {
+                    for (int n; (n = from.getInputStream().read(b)) >= 0; ) {
+                        if (!dark) to.getOutputStream().write(b, 0, n);
+                    }
+                } catch (IOException ignored) {
+                    // closed
+                }
+            });
+        }
+
+        @Override
+        public void close() throws IOException {
+            listening.close();
+            for (java.net.Socket s : sockets) s.close();
         }
     }
 
