@@ -927,8 +927,7 @@ public final class ChatClient implements AutoCloseable {
             if (failure != null) {
                 // A connection lost before the reply names the request too: a send whose ok was
                 // lost is retried with the same id on the next connection, and delivered once.
-                result.completeExceptionally(failure instanceof ChatException lost && lost.requestId() == null
-                        ? lost.of(request.id()) : failure);
+                result.completeExceptionally(failure == closeCause.get() ? closeCause.get().of(request.id()) : failure);
             } else if (reply instanceof ServerFrame.Error e) {
                 result.completeExceptionally(new ChatException(e.code(), e.message(), null, request.id()));
             } else if (type.isInstance(reply)) {

@@ -35,6 +35,15 @@ import loomchat.store.Endpoint;
 final class Outbox implements Endpoint {
     private static final System.Logger LOG = System.getLogger(Outbox.class.getName());
     private static final int PULL_BATCH = 64;
+    private static final java.lang.invoke.VarHandle BLOCKED_SINCE;
+
+    static {
+        try {
+            BLOCKED_SINCE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Outbox.class, "blockedSince", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** The side that reads the connection's requests, and owes their replies. */
     interface Requests {
@@ -74,7 +83,7 @@ final class Outbox implements Endpoint {
     private Thread closer;             // the thread closing the socket, while it does (closeSocket)
     private volatile String user;      // set once the login reply is queued: the inbox opens
     private String loginOwed;          // a login's id from its attach until its ok is queued
-    private volatile long blockedSince; // nanoTime when the current socket write or close began; 0 when none
+    private volatile long blockedSince; // nanoTime when the current socket write or close began; 0 when none (blocked())
 
     Outbox(Socket socket, Services services, Requests requests) {
         this.socket = socket;
@@ -400,21 +409,40 @@ final class Outbox implements Endpoint {
 
     /** Closes the socket on this thread, the {@link #closer}, with {@link #blockedSince} set for the stall sweep. */
     private void closeTimed() {
-        blockedSince = System.nanoTime() | 1;
+        long mark = blocked();
         try {
             socket.close(); // also ends the reader, which is blocked in read()
         } catch (IOException ignored) {
             // closing a socket that is already broken
         } finally {
-            blockedSince = 0;
+            unblocked(mark);
             lock.lock();
             try {
                 closer = null;
+                // A cut that came during the close is spent: the socket is closed. Cleared under
+                // the lock the cut interrupts under, so none is left for what this thread does next
+                // (it may be another connection's, which cut this one from a full queue).
+                Thread.interrupted();
             } finally {
                 lock.unlock();
             }
-            Thread.interrupted(); // a cut that came during the close is spent: the socket is closed
         }
+    }
+
+    /**
+     * Marks a socket write or close as begun, for the stall sweep; returns the mark for
+     * {@link #unblocked}. A write and a close can overlap (a close interrupts a writer that may
+     * finish its write anyway), and each clears only its own mark: a writer that ended must not
+     * hide a close that is stuck.
+     */
+    private long blocked() {
+        long mark = System.nanoTime() | 1; // never 0, which means "not blocked"
+        blockedSince = mark;
+        return mark;
+    }
+
+    private void unblocked(long mark) {
+        BLOCKED_SINCE.compareAndSet(this, mark, 0L);
     }
 
     /**
@@ -426,15 +454,15 @@ final class Outbox implements Endpoint {
         long since = blockedSince;
         if (since == 0 || nowNanos - since <= limitNanos) return false;
         Thread stuckWriter;
-        Thread stuckCloser;
         lock.lock();
         try {
             stuckWriter = markClosed();
-            stuckCloser = closer;
+            // A TLS close held up by its close_notify; interrupted under the lock, so that a close
+            // ending meanwhile clears it (closeTimed) rather than leave it for its thread's next wait.
+            if (closer != null) closer.interrupt();
         } finally {
             lock.unlock();
         }
-        if (stuckCloser != null) stuckCloser.interrupt(); // a TLS close held up by its close_notify
         closeSocket(stuckWriter);
         return true;
     }
@@ -562,8 +590,8 @@ final class Outbox implements Endpoint {
 
     /**
      * Marks when a socket write starts and ends, for the stall sweep. Only {@link Burst}'s writes
-     * reach it, one per burst rather than per frame, so this costs two volatile writes per system
-     * call.
+     * reach it, one per burst rather than per frame, so this costs a volatile write and a
+     * compare-and-set per system call.
      */
     private final class StallWatch extends java.io.FilterOutputStream {
         StallWatch(OutputStream out) {
@@ -572,11 +600,11 @@ final class Outbox implements Endpoint {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            blockedSince = System.nanoTime() | 1; // never 0, which means "not writing"
+            long mark = blocked();
             try {
                 out.write(b, off, len);
             } finally {
-                blockedSince = 0;
+                unblocked(mark);
             }
         }
     }

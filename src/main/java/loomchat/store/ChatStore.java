@@ -119,20 +119,13 @@ public final class ChatStore {
         }
     }
 
-    /**
-     * Puts back an item read from the database at start; items must come in seq order per user.
-     * An item at or below the user's newest is skipped, so the rows may be read again from the start.
-     */
+    /** Puts back an item read from the database at start; items must come in seq order per user. */
     public void restoreItem(String user, InboxItem item) {
         Partition p = part(user);
         p.lock.lock();
         try {
             UserState st = p.users.get(user);
             if (st == null) return; // an orphan row of a deleted account: nobody to deliver to
-            // Items come in seq order; one at or below the newest held was restored by an earlier
-            // read of the same rows (Recovery reads them again after mending the inbox's key).
-            InboxEntry newest = st.inbox.last();
-            if (newest != null && newest.item().seq() >= item.seq()) return;
             st.inbox.append(new InboxEntry(item, true));
             st.inbox.nextSeq = Math.max(st.inbox.nextSeq, item.seq() + 1);
             // A stored item was allocated under a durable reservation or is itself durable: pushable.

@@ -9,6 +9,7 @@ import java.util.Map;
 import loomchat.config.ConfigLoader;
 import loomchat.metrics.Metrics;
 import loomchat.protocol.FrameCodec;
+import loomchat.protocol.ServerFrame;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -53,6 +54,50 @@ class StuckCloseTest {
         assertTrue(socket.ended.await(5, TimeUnit.SECONDS), "the stuck close was interrupted");
     }
 
+    @Test
+    void aWriteThatEndsDuringAStuckCloseDoesNotHideTheClose() throws Exception {
+        // given a writer in a write that will end on its own, and a close begun meanwhile that is stuck
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch writeMayEnd = new CountDownLatch(1);
+        StuckSocket socket = new StuckSocket() {
+            @Override
+            public OutputStream getOutputStream() {
+                return new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        writing.countDown();
+                        // a write that completes without parking again: the close's interrupt passes it by
+                        while (true) {
+                            try {
+                                writeMayEnd.await();
+                                return;
+                            } catch (InterruptedException ignored) {
+                                // as a socket write that had already copied its bytes
+                            }
+                        }
+                    }
+                };
+            }
+        };
+        Outbox outbox = outboxOver(socket);
+        outbox.reply(new ServerFrame.Pong("p"));
+        assertTrue(writing.await(5, TimeUnit.SECONDS));
+        Thread.ofVirtual().start(outbox::close);
+        assertTrue(socket.closing.await(5, TimeUnit.SECONDS));
+
+        // when the write ends
+        writeMayEnd.countDown();
+        Thread.sleep(100);
+
+        // then the close is still timed, and the sweep cuts it
+        assertTrue(outbox.cutIfStalled(TimeUnit.SECONDS.toNanos(30), System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
+        assertTrue(socket.ended.await(5, TimeUnit.SECONDS), "the stuck close was interrupted");
+    }
+
     private static Outbox outboxOver(Socket socket) throws Exception {
         // Only what an outbox uses: nothing here logs in, so the writer never pulls an inbox.
         Services services = new Services(ConfigLoader.of(Map.of()), new FrameCodec(65536), null, null, null, null, null,
@@ -62,7 +107,7 @@ class StuckCloseTest {
     }
 
     /** A socket whose close waits, as a TLS close_notify to a peer that does not read does, until interrupted. */
-    private static final class StuckSocket extends Socket {
+    private static class StuckSocket extends Socket {
         final CountDownLatch closing = new CountDownLatch(1);
         final CountDownLatch ended = new CountDownLatch(1);
         private volatile boolean closed;
