@@ -383,14 +383,16 @@ final class Outbox implements Endpoint {
      * closed for any later one.
      */
     private void closeSocket(Thread stuck) {
-        if (stuck != null && stuck != Thread.currentThread()) stuck.interrupt();
         lock.lock();
         try {
+            // A close under way is left to finish (a writer's polite close_notify, say): it is
+            // timed, and the sweep cuts it if it sticks.
             if (closer != null || socket.isClosed()) return;
             if (Thread.currentThread().isVirtual()) closer = Thread.currentThread();
         } finally {
             lock.unlock();
         }
+        if (stuck != null && stuck != Thread.currentThread()) stuck.interrupt();
         if (Thread.currentThread().isVirtual()) {
             closeTimed();
         } else {
