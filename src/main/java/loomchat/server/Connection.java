@@ -28,7 +28,7 @@ import loomchat.store.ChatStore;
  * Reads block the virtual thread, which costs nothing while the client is quiet; writes go
  * through the {@link Outbox} and never block this thread on another socket.
  */
-final class Connection implements Runnable, Outbox.Requests {
+final class Connection implements Runnable, Outbox.Requests, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
     /** What the latest send and group operation are before there is one: done, shared, and only waited on. */
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
@@ -95,7 +95,10 @@ final class Connection implements Runnable, Outbox.Requests {
     @Override
     public void run() {
         services.metrics().connectionsOpened.increment();
-        try (Socket s = socket) {
+        // Closed in reverse order: first this connection, through its outbox, where the close is
+        // timed by the stall sweep (a TLS close writes a close_notify, which a client not reading
+        // holds up), then the socket itself, by then a no-op.
+        try (Socket s = socket; Connection self = this) {
             s.setTcpNoDelay(true);
             // Bytes already in the kernel are ahead of any reply: left to autotuning, the send buffer
             // of a fast link grows to megabytes of backlog (and of kernel memory per connection).
@@ -107,13 +110,11 @@ final class Connection implements Runnable, Outbox.Requests {
             // Let the last replies reach the client: a logout's ok, a closing error, and after a
             // takeover the replies still owed (a client that stops reading is cut by the stall sweep).
             outbox.awaitFlushed(LAST_FLUSH_MILLIS);
-            outbox.close(); // here, timed by the stall sweep, rather than by the try's own close (a TLS close can block)
         } catch (SocketException e) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: {1}", name(), e.getMessage()); // peer reset, or closed by us
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "{0}: connection failed: {1}", name(), e.toString());
         } finally {
-            if (outbox != null) outbox.close();
             if (watching != null) services.presence().unsubscribeAll(watching, outbox);
             endSession();
             leaveAnonymous();
@@ -176,11 +177,12 @@ final class Connection implements Runnable, Outbox.Requests {
     }
 
     /**
-     * Closes the connection from outside (a timeout, shutdown); the read loop ends with an
-     * exception. Through the outbox once there is one, which stops a writer stuck on the socket
-     * first (a TLS close would wait for it).
+     * Closes the connection: from outside (a timeout, shutdown), when the read loop ends with an
+     * exception, or at the end of {@link #run}. Through the outbox once there is one, which stops
+     * a writer stuck on the socket first and times the close (a TLS close can wait on its peer).
      */
-    void close() {
+    @Override
+    public void close() {
         Outbox o = outbox;
         if (o != null) {
             o.close();
