@@ -34,9 +34,7 @@ public final class ChatException extends RuntimeException {
      * also shows the caller that was waiting for it.
      */
     ChatException(ChatException fromReader) {
-        super(fromReader.getMessage(), fromReader);
-        this.code = fromReader.code;
-        this.requestId = fromReader.requestId;
+        this(fromReader, fromReader.requestId);
     }
 
     /** The same failure, naming the request it ended (a connection lost before its reply). */
@@ -44,6 +42,7 @@ public final class ChatException extends RuntimeException {
         return new ChatException(this, requestId);
     }
 
+    /** {@code failure} again, with its message and code, as the cause of a new one naming {@code requestId}. */
     private ChatException(ChatException failure, String requestId) {
         super(failure.getMessage(), failure);
         this.code = failure.code;

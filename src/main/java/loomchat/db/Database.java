@@ -25,6 +25,7 @@ public final class Database implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
 
     private final HikariDataSource pool;
+    private final boolean h2;
 
     public Database(Config config) {
         HikariConfig hc = new HikariConfig();
@@ -36,11 +37,16 @@ public final class Database implements AutoCloseable {
         hc.setPoolName("loomchat-db");
         hc.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
         this.pool = new HikariDataSource(hc);
-        boolean h2 = config.jdbcUrl().regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length());
+        this.h2 = config.jdbcUrl().regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length());
         if (h2) writeEachCommit();
         createSchema();
         if (h2) repairIndexes();
         LOG.log(System.Logger.Level.INFO, "database ready: {0}", redact(config.jdbcUrl()));
+    }
+
+    /** True for H2, whose own SQL the start uses ({@link IndexRepair}, {@link Recovery}). */
+    boolean isH2() {
+        return h2;
     }
 
     public DataSource dataSource() {

@@ -128,38 +128,30 @@ final class IndexRepair {
     /** The indexes of the current schema, of one table if {@code table} is not null (any case). */
     private static List<Index> indexes(Connection c, String table) throws SQLException {
         List<Index> found = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, INDEX_TYPE_NAME "
-                + "FROM INFORMATION_SCHEMA.INDEXES WHERE TABLE_SCHEMA = CURRENT_SCHEMA "
-                + "AND (CAST(? AS VARCHAR) IS NULL OR UPPER(TABLE_NAME) = UPPER(?)) ORDER BY TABLE_NAME, INDEX_NAME")) {
+        // One row per indexed column, an index's columns together and in order.
+        try (PreparedStatement s = c.prepareStatement("SELECT i.TABLE_SCHEMA, i.TABLE_NAME, i.INDEX_NAME, "
+                + "i.INDEX_TYPE_NAME, k.COLUMN_NAME, col.IS_NULLABLE FROM INFORMATION_SCHEMA.INDEXES i "
+                + "JOIN INFORMATION_SCHEMA.INDEX_COLUMNS k ON k.TABLE_SCHEMA = i.TABLE_SCHEMA "
+                + "AND k.TABLE_NAME = i.TABLE_NAME AND k.INDEX_NAME = i.INDEX_NAME "
+                + "JOIN INFORMATION_SCHEMA.COLUMNS col ON col.TABLE_SCHEMA = k.TABLE_SCHEMA "
+                + "AND col.TABLE_NAME = k.TABLE_NAME AND col.COLUMN_NAME = k.COLUMN_NAME "
+                + "WHERE i.TABLE_SCHEMA = CURRENT_SCHEMA AND (CAST(? AS VARCHAR) IS NULL OR UPPER(i.TABLE_NAME) = UPPER(?)) "
+                + "ORDER BY i.TABLE_NAME, i.INDEX_NAME, k.ORDINAL_POSITION")) {
             s.setString(1, table);
             s.setString(2, table);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    found.add(new Index(r.getString(1), r.getString(2), r.getString(3), r.getString(4), new ArrayList<>(), false));
-                }
-            }
-        }
-        List<Index> described = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT k.COLUMN_NAME, col.IS_NULLABLE "
-                + "FROM INFORMATION_SCHEMA.INDEX_COLUMNS k JOIN INFORMATION_SCHEMA.COLUMNS col "
-                + "ON col.TABLE_SCHEMA = k.TABLE_SCHEMA AND col.TABLE_NAME = k.TABLE_NAME AND col.COLUMN_NAME = k.COLUMN_NAME "
-                + "WHERE k.TABLE_SCHEMA = ? AND k.TABLE_NAME = ? AND k.INDEX_NAME = ? ORDER BY k.ORDINAL_POSITION")) {
-            for (Index index : found) {
-                s.setString(1, index.schema());
-                s.setString(2, index.table());
-                s.setString(3, index.name());
-                boolean firstNotNull = false;
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) {
-                        if (index.columns().isEmpty()) firstNotNull = "NO".equals(r.getString(2));
-                        index.columns().add(r.getString(1));
+                    Index last = found.isEmpty() ? null : found.getLast();
+                    if (last != null && last.table().equals(r.getString(2)) && last.name().equals(r.getString(3))) {
+                        last.columns().add(r.getString(5));
+                    } else {
+                        found.add(new Index(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                                new ArrayList<>(List.of(r.getString(5))), "NO".equals(r.getString(6))));
                     }
                 }
-                described.add(new Index(index.schema(), index.table(), index.name(), index.type(), index.columns(),
-                        firstNotNull));
             }
         }
-        return described;
+        return found;
     }
 
     /** Drops the index and makes it again from the table's rows, in the steps the class comment gives. */

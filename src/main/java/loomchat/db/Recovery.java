@@ -62,20 +62,21 @@ public final class Recovery {
             // entry of another's; its first read in key order finds it. H2 then fails the read
             // before it hands over a row, unless told to execute queries lazily (a --db-url may),
             // which would leave part of the inbox restored: this start then stops instead, saying why.
-            if ("H2".equals(c.getMetaData().getDatabaseProductName())) {
+            if (db.isH2()) {
                 try (java.sql.Statement s = c.createStatement()) {
                     s.execute("SET LAZY_QUERY_EXECUTION FALSE");
                 }
             }
             int[] restored = {0};
             try {
-                items = restoreInbox(c, store, restored);
+                restoreInbox(c, store, restored);
             } catch (SQLException e) {
                 if (!IndexRepair.isEntryWithoutRow(e) || restored[0] > 0) throw e;
                 LOG.log(System.Logger.Level.WARNING, "the inbox's key has an entry without its row: building it again");
                 IndexRepair.rebuildAll(c, "inbox");
-                items = restoreInbox(c, store, restored);
+                restoreInbox(c, store, restored);
             }
+            items = restored[0];
             try (PreparedStatement s = c.prepareStatement(
                     "SELECT user_name, request_id, msg, ts FROM send_keys WHERE ts >= ? ORDER BY ts")) {
                 s.setLong(1, now - sendKeyTtlMillis);
@@ -92,9 +93,8 @@ public final class Recovery {
         return new Loaded(users, items, keys);
     }
 
-    /** Reads every stored item back into the store, in key order; returns how many it read, and counts them in {@code restored[0]}. */
-    private static int restoreInbox(Connection c, ChatStore store, int[] restored) throws SQLException {
-        int items = 0;
+    /** Reads every stored item back into the store, in key order, counting them in {@code restored[0]} as it goes. */
+    private static void restoreInbox(Connection c, ChatStore store, int[] restored) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT user_name, seq, frame FROM inbox ORDER BY user_name, seq");
              ResultSet r = s.executeQuery()) {
             while (r.next()) {
@@ -102,7 +102,6 @@ public final class Recovery {
                 try {
                     if (STORED.decodeServer(line, 0, line.length) instanceof ServerFrame.InboxItem item) {
                         store.restoreItem(r.getString(1), item);
-                        items++;
                         restored[0]++;
                     }
                 } catch (ProtocolException e) {
@@ -111,6 +110,5 @@ public final class Recovery {
                 }
             }
         }
-        return items;
     }
 }

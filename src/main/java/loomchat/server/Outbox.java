@@ -383,34 +383,25 @@ final class Outbox implements Endpoint {
      * closed for any later one.
      */
     private void closeSocket(Thread stuck) {
+        if (Thread.currentThread().isVirtual()) {
+            closeAsCloser(stuck);
+        } else {
+            Thread.ofVirtual().name(name() + "-close").start(() -> closeAsCloser(stuck));
+        }
+    }
+
+    /** Closes the socket on this virtual thread, the {@link #closer}, with {@link #blockedSince} set for the stall sweep. */
+    private void closeAsCloser(Thread stuck) {
         lock.lock();
         try {
             // A close under way is left to finish (a writer's polite close_notify, say): it is
             // timed, and the sweep cuts it if it sticks.
             if (closer != null || socket.isClosed()) return;
-            if (Thread.currentThread().isVirtual()) closer = Thread.currentThread();
+            closer = Thread.currentThread();
         } finally {
             lock.unlock();
         }
         if (stuck != null && stuck != Thread.currentThread()) stuck.interrupt();
-        if (Thread.currentThread().isVirtual()) {
-            closeTimed();
-        } else {
-            Thread.ofVirtual().name(name() + "-close").start(() -> {
-                lock.lock();
-                try {
-                    if (closer != null || socket.isClosed()) return;
-                    closer = Thread.currentThread();
-                } finally {
-                    lock.unlock();
-                }
-                closeTimed();
-            });
-        }
-    }
-
-    /** Closes the socket on this thread, the {@link #closer}, with {@link #blockedSince} set for the stall sweep. */
-    private void closeTimed() {
         long mark = blocked();
         try {
             socket.close(); // also ends the reader, which is blocked in read()
@@ -460,7 +451,7 @@ final class Outbox implements Endpoint {
         try {
             stuckWriter = markClosed();
             // A TLS close held up by its close_notify; interrupted under the lock, so that a close
-            // ending meanwhile clears it (closeTimed) rather than leave it for its thread's next wait.
+            // ending meanwhile clears it (closeAsCloser) rather than leave it for its thread's next wait.
             if (closer != null) closer.interrupt();
         } finally {
             lock.unlock();
