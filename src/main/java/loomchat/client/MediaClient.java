@@ -28,7 +28,7 @@ import javax.net.ssl.SSLContext;
 public final class MediaClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    /** As long as the server gives one request (its {@code sun.net.httpserver.maxReqTime}). */
+    /** As long as the server gives an upload's body or a download (its {@code http_transfer_timeout}). */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofMinutes(5);
     /** An error body is a short JSON object; read no more of it than this. */
     private static final int MAX_ERROR_BODY = 4096;

@@ -7,6 +7,7 @@ import java.time.Duration;
  * Every setting of a loomchat server, already checked; see {@code config.yaml} for what each means.
  *
  * @param dbUrl a JDBC URL, or null for the embedded H2 database under {@code dataDir}
+ * @param httpLimits what bounds the HTTP port's connections
  * @param tlsKeystore a PKCS12 keystore for TLS on both ports, or null for plain TCP and HTTP
  */
 public record Config(
@@ -37,6 +38,7 @@ public record Config(
         int inboxSendersToFill,
         int maxConnections,
         int anonymousPerAddress,
+        HttpLimits httpLimits,
         int passwordIterations,
         int hashConcurrency,
         Duration tokenTtl,

@@ -58,6 +58,12 @@ public final class ConfigLoader {
         d.put("inbox_senders_to_fill", 8);
         d.put("max_connections", 100_000);
         d.put("anonymous_per_address", 1000);
+        HttpLimits http = HttpLimits.defaults();
+        d.put("http_max_connections", http.maxConnections());
+        d.put("http_per_address", http.perAddress());
+        d.put("http_header_timeout", http.headerTimeout().toSeconds() + "s");
+        d.put("http_idle_timeout", http.idleTimeout().toSeconds() + "s");
+        d.put("http_transfer_timeout", http.transferTimeout().toSeconds() + "s");
         d.put("password_iterations", 600_000);
         d.put("hash_concurrency", Math.max(1, Runtime.getRuntime().availableProcessors()));
         d.put("token_ttl", "30d");
@@ -244,6 +250,12 @@ public final class ConfigLoader {
                 integer(n, "inbox_senders_to_fill", 1, 1000),
                 integer(n, "max_connections", 1, 10_000_000),
                 integer(n, "anonymous_per_address", 1, 10_000_000),
+                new HttpLimits(
+                        integer(n, "http_max_connections", 1, 1_000_000),
+                        integer(n, "http_per_address", 1, 1_000_000),
+                        duration(n, "http_header_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
+                        duration(n, "http_idle_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
+                        duration(n, "http_transfer_timeout", Duration.ofSeconds(1), Duration.ofDays(1))),
                 integer(n, "password_iterations", 1, 100_000_000),
                 integer(n, "hash_concurrency", 1, 1024),
                 duration(n, "token_ttl", Duration.ofSeconds(1), Duration.ofDays(3650)),

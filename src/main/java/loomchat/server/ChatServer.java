@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import loomchat.chat.AddressCounts;
 import loomchat.chat.Authenticator;
 import loomchat.chat.ClientAddress;
 import loomchat.chat.Groups;
@@ -33,6 +34,8 @@ import loomchat.db.GroupCommitter;
 import loomchat.db.Housekeeping;
 import loomchat.db.GroupRecords;
 import loomchat.db.Recovery;
+import loomchat.http.HttpPort;
+import loomchat.http.HttpResponse;
 import loomchat.media.MediaHttp;
 import loomchat.media.MediaLibrary;
 import loomchat.media.MediaSweeper;
@@ -48,7 +51,7 @@ import loomchat.store.GroupTable;
  *
  * <p>One platform thread accepts. Each accepted socket takes a connection permit; past
  * {@code max_connections} there is none, and the newcomer gets {@code overloaded}. It also
- * counts against its address until it logs in ({@link AnonymousConnections}); past that it gets
+ * counts against its address until it logs in ({@link AddressCounts}); past that it gets
  * {@code rate_limited}. A refusal is written and closed on a virtual thread of its own, so that
  * a slow one never stalls the accept loop. Each accepted socket gets a virtual thread running a
  * {@link Connection}.
@@ -69,12 +72,12 @@ public final class ChatServer implements AutoCloseable {
     private final PasswordHasher hasher;
     private final ChatStore store;
     private final ServerSocket serverSocket;
-    private final HttpFront http;
+    private final HttpPort http;
     private final MediaSweeper mediaSweeper;
     private final ScheduledExecutorService timer;
     private final Services services;
     private final Semaphore permits;
-    private final AnonymousConnections anonymous;
+    private final AddressCounts anonymous;
     /** Refusals being written now: past this many a refused socket is closed without a word. */
     private final Semaphore refusing = new Semaphore(MAX_REFUSING);
     private static final int MAX_REFUSING = 256;
@@ -136,7 +139,7 @@ public final class ChatServer implements AutoCloseable {
                             config.sendRate(), config.sendBurst()),
                     new Presence(store, groupTable, codec), metrics, this);
             this.permits = new Semaphore(config.maxConnections());
-            this.anonymous = new AnonymousConnections(config.anonymousPerAddress());
+            this.anonymous = new AddressCounts(config.anonymousPerAddress());
 
             javax.net.ssl.SSLContext tls = Tls.context(config.tlsKeystore(), config.tlsKeystorePassword());
             // With TLS the handshake happens on the connection's own virtual thread, at its first read.
@@ -144,15 +147,18 @@ public final class ChatServer implements AutoCloseable {
             opened.push(serverSocket);
             serverSocket.setReuseAddress(true);
             serverSocket.bind(new InetSocketAddress(config.bind(), config.port()), 4096);
-            this.http = new HttpFront(config.bind(), config.httpPort(), tls, metrics);
-            http.route("/media", new MediaHttp(media, auth::tokenUser));
-            // Started at once: an HTTP server stopped before it was started keeps its port bound.
-            http.start();
+            this.http = new HttpPort(config.bind(), config.httpPort(), tls, config.httpLimits());
             opened.push(http);
+            http.exact("/health", request -> HttpResponse.text(200, "text/plain; charset=utf-8", "ok\n"));
+            http.exact("/metrics", request ->
+                    HttpResponse.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()));
+            http.under("/media", new MediaHttp(media, auth::tokenUser));
+            http.start();
             this.mediaSweeper = MediaSweeper.start(media);
             opened.push(mediaSweeper);
             metrics.gauge("loomchat_connections_open", connections::size);
-            metrics.gauge("loomchat_connections_anonymous", anonymous::waiting);
+            metrics.gauge("loomchat_connections_anonymous", anonymous::total);
+            metrics.gauge("loomchat_http_connections_open", http::openConnections);
             metrics.gauge("loomchat_commit_backlog", committer::backlog);
             Housekeeping housekeeping = new Housekeeping(db, config.sendKeyTtl().toMillis());
             timer.scheduleWithFixedDelay(() -> Thread.ofVirtual().name("housekeeping").start(housekeeping::run),
@@ -291,7 +297,7 @@ public final class ChatServer implements AutoCloseable {
         });
     }
 
-    /** A connection counted by {@link AnonymousConnections} logged in or ended. */
+    /** A connection counted against its address until login logged in or ended. */
     void leftAnonymous(String address) {
         anonymous.release(address);
     }

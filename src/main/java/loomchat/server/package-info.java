@@ -7,8 +7,8 @@
  * drained by a writer thread that exists only while there is something to write, so an idle
  * connection holds no writer and no write buffer. The writer hands a run's frames to a
  * {@link loomchat.server.Burst}, which writes them in one system call without a buffer of its
- * own, so that a run allocates what it sends. {@link loomchat.server.HttpFront} serves the HTTP
- * port, and {@link loomchat.server.Tls} builds the TLS context both ports use when a keystore is
+ * own, so that a run allocates what it sends. The HTTP port is {@code loomchat.http}'s;
+ * {@link loomchat.server.Tls} builds the TLS context both ports use when a keystore is
  * configured.
  */
 package loomchat.server;
