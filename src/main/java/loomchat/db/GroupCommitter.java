@@ -8,7 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -451,7 +453,10 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         List<Commit.WriteItem> written = new ArrayList<>();
         List<Commit.WriteItem> skipped = new ArrayList<>();
         List<Commit.ReserveSeq> reserves = new ArrayList<>();
-        boolean keys = false;
+        // One row per sender and request id, the batch's last: a request id that left memory while
+        // its first send was queued can come again as a new send in the same batch, and two inserts
+        // of one key would fail the whole transaction, everyone else's sends with it.
+        Map<List<String>, Commit.SendKey> keys = new LinkedHashMap<>();
         int deletes = 0;
         int lastSeenWritten = 0;
         try (Connection c = db.connection()) {
@@ -479,15 +484,9 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                             insertItem.setLong(2, w.entry().seq());
                             insertItem.setString(3, frameText(w));
                             insertItem.addBatch();
-                            if (w.sendKey() != null) {
-                                addKey(dropKey, insertKey, w.sendKey());
-                                keys = true;
-                            }
+                            if (w.sendKey() != null) keys.put(keyOf(w.sendKey()), w.sendKey());
                         }
-                        case Commit.SaveSendKey k -> {
-                            addKey(dropKey, insertKey, k.key());
-                            keys = true;
-                        }
+                        case Commit.SaveSendKey k -> keys.put(keyOf(k.key()), k.key());
                         case Commit.DeleteItems d -> {
                             deletes++;
                             deleteItems.setString(1, d.user());
@@ -517,7 +516,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 // Inserts before deletes: an item written and acknowledged within one batch is
                 // inserted, then deleted, never the other way round.
                 if (!written.isEmpty()) insertItem.executeBatch();
-                if (keys) {
+                if (!keys.isEmpty()) {
+                    for (Commit.SendKey k : keys.values()) addKey(dropKey, insertKey, k);
                     dropKey.executeBatch();
                     insertKey.executeBatch();
                 }
@@ -600,6 +600,10 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
     }
 
     /** Replaces the sender's row for the key's request id (a retry may have written one before). */
+    private static List<String> keyOf(Commit.SendKey k) {
+        return List.of(k.sender(), k.requestId());
+    }
+
     private static void addKey(PreparedStatement dropKey, PreparedStatement insertKey, Commit.SendKey k)
             throws SQLException {
         dropKey.setString(1, k.sender());

@@ -43,4 +43,33 @@ class CommitBatchTest {
             }
         }
     }
+
+    @Test
+    void aRequestIdSentAgainAfterItLeftMemoryDoesNotFailItsBatch() throws Exception {
+        // given a server that remembers one send id per sender, and writes an offline user's
+        // items only after a while, so that everything below waits to be written together
+        try (TestServer server = TestServer.start(Map.of("send_keys_per_user", 1, "group_commit_delay", "1s"))) {
+            server.register("bob");
+            Metrics metrics = server.server().metrics();
+            try (Wire alice = server.userOnline("alice"); Wire eve = server.userOnline("eve")) {
+                // when alice's id "a" is pushed out of memory by "b" and then used again (a new
+                // send, whose key is the same row as the first's), and eve sends too
+                alice.send("{'type':'send','id':'a','to':'bob','body':'one'}");
+                alice.send("{'type':'send','id':'b','to':'bob','body':'two'}");
+                alice.send("{'type':'send','id':'a','to':'bob','body':'three'}");
+                eve.send("{'type':'send','id':'e','to':'bob','body':'innocent'}");
+                Await.until(() -> metrics.messagesSent.sum() == 4, "all four sends to be taken");
+                // and the server shuts down, which writes everything queued in one transaction
+                server.server().close();
+            }
+
+            // then it is written: no second row of one key failed the transaction, eve's send with it
+            assertEquals(0, metrics.commitFailures.sum());
+            assertEquals(4, metrics.itemsWritten.sum());
+            server.restart();
+            try (Wire bob = server.connect()) {
+                assertEquals(4, bob.login("bob").path("pending").asInt());
+            }
+        }
+    }
 }
