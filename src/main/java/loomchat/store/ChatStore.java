@@ -407,15 +407,18 @@ public final class ChatStore {
 
     /**
      * The committer could not write {@code entry}, and its sender is told so: it stops counting
-     * against its sender's share of the inbox (it stays in place, undelivered, until acked past,
-     * so that seqs still mean what they say).
+     * against its sender's share of the inbox. It stays in place, undelivered, until acked past,
+     * unless nothing deliverable follows it: then it goes, as no ack would ever pass it.
      */
     public void writeFailed(String user, InboxEntry entry) {
         Partition p = part(user);
         p.lock.lock();
         try {
             UserState st = p.users.get(user);
-            if (st != null) st.inbox.countOut(entry);
+            if (st != null) {
+                st.inbox.countOut(entry);
+                st.inbox.dropFailedTail();
+            }
         } finally {
             p.lock.unlock();
         }

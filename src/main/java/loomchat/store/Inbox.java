@@ -155,6 +155,29 @@ final class Inbox {
         if (bySender != null) countSender(e.item(), -1);
     }
 
+    /**
+     * Drops the entries at the back whose writes failed. Nothing after them is waiting to be
+     * delivered, so no ack will ever pass them: kept, they would count against the caps until
+     * the next item arrived, and an inbox that failed writes filled would refuse that item for
+     * ever. They are on no disk, and seqs stay increasing (the next item takes a later one).
+     */
+    void dropFailedTail() {
+        while (size > 0 && get(size - 1).isFailed()) {
+            int at = (head + size - 1) & (ring.length - 1);
+            InboxEntry e = ring[at];
+            ring[at] = null;
+            size--;
+            count(e, -1);
+            if (pushedCount > size) pushedCount = size;
+            else if (!isReceipt(e)) unpushedNonReceipts--;
+        }
+        if (size == 0) {
+            ring = NONE;
+            head = 0;
+            bySender = null;
+        }
+    }
+
     /** Removes the entries with seq at most {@code upTo} from the front, returning them. */
     List<InboxEntry> ackUpTo(long upTo) {
         List<InboxEntry> dropped = new ArrayList<>();

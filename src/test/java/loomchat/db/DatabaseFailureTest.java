@@ -139,6 +139,33 @@ class DatabaseFailureTest extends ServerTest {
     }
 
     @Test
+    void anInboxFilledByWritesThatFailedTakesMessagesAgainAfterTheOutage() throws Exception {
+        server.register("bob");
+        try (Wire alice = server.userOnline("alice"); Wire carol = server.userOnline("carol")) {
+            // given sixteen sends to offline bob failed in an outage: as many as his inbox holds
+            execute("ALTER TABLE inbox RENAME TO inbox_gone");
+            for (int i = 0; i < 16; i += 2) { // two at a time: as many as one sender may have waiting
+                alice.send("{'type':'send','id':'f" + i + "','to':'bob','body':'x'}");
+                alice.send("{'type':'send','id':'f" + (i + 1) + "','to':'bob','body':'x'}");
+                for (JsonNode failed : alice.replies("f" + i, "f" + (i + 1)).values()) {
+                    assertEquals("internal", failed.path("code").asText(), failed::toString);
+                }
+            }
+            execute("ALTER TABLE inbox_gone RENAME TO inbox");
+
+            // when carol sends him a message once the database is back
+            JsonNode ok = carol.request("{'type':'send','id':'c','to':'bob','body':'hello'}", "c");
+
+            // then it is taken (nothing could ever have acked past the failed ones to make room)
+            assertEquals("ok", ok.path("type").asText(), ok::toString);
+        }
+        try (Wire bob = server.connect()) {
+            assertEquals(1, bob.login("bob").path("pending").asInt());
+            assertEquals("hello", bob.next("msg").path("body").asText());
+        }
+    }
+
+    @Test
     void aMessageWhoseWriteFailedGetsNoDeliveredReceiptWhenItsRecipientAcksPastIt() throws Exception {
         server.register("bob");
         try (Wire alice = server.userOnline("alice")) {
