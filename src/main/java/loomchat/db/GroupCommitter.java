@@ -292,13 +292,18 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         public void run() {
             List<Commit> batch = new ArrayList<>();
             while (true) {
-                boolean roomShort = room.availablePermits() < capacity / 4
-                        && System.nanoTime() - lastSweep >= tickNanos;
-                dropAcked(held, roomShort);
-                if (roomShort) lastSweep = System.nanoTime();
+                boolean roomShort = room.availablePermits() < capacity / 4;
+                boolean sweep = roomShort && System.nanoTime() - lastSweep >= tickNanos;
+                dropAcked(held, sweep);
+                dropSuperseded(lastSeen, sweep);
+                if (sweep) lastSweep = System.nanoTime();
                 dropAcked(prompt, false);
-                dropSuperseded(lastSeen);
-                long due = earliestDue();
+                // Short of room, last-seen times are written now rather than after their wait:
+                // the wait only saves the write for a user back within it, and their room is
+                // worth more to the sends being refused meanwhile (a mass disconnect, a flapping
+                // client whose latest time heads the queue).
+                boolean lastSeenNow = roomShort && !lastSeen.isEmpty();
+                long due = lastSeenNow ? System.nanoTime() : earliestDue();
                 if (due == Long.MAX_VALUE) {
                     if (closing) {
                         if (stopped) return;
@@ -320,7 +325,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 Exception failure;
                 try {
                     long chars = 0;
-                    for (Queue<Queued> q : queues) chars = takeDue(q, now, batch, chars);
+                    for (Queue<Queued> q : queues) chars = takeDue(q, lastSeenNow && q == lastSeen, now, batch, chars);
                     failure = commit(batch);
                     if (failure != null && !closing) requeueDeletes(batch); // not when closing, which must end
                 } finally {
@@ -385,18 +390,27 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         }
 
         /**
-         * Takes last-seen times off the front of their queue once they are no longer worth writing
-         * (the user came back, or went again and queued a newer time), as {@link #dropAcked} does
-         * for items: no transaction, and their room is free at once. After a reconnect storm, the
-         * times of the previous drop are all of this kind.
+         * Takes last-seen times off their queue once they are no longer worth writing (the user
+         * came back, or went again and queued a newer time), as {@link #dropAcked} does for
+         * items: no transaction, and their room is free at once. After a reconnect storm, the
+         * times of the previous drop are all of this kind. Normally only the front of the queue;
+         * with {@code wholeQueue}, when room runs short, all of it: one user who stays away heads
+         * the queue for its whole wait, and a client that logs in and out behind it again and
+         * again would otherwise keep the room of every superseded time it queued.
          */
-        private void dropSuperseded(Queue<Queued> queue) {
-            Queued q;
-            while ((q = queue.peek()) != null && q.op() instanceof Commit.SaveLastSeen s
-                    && !store.isLatestLastSeen(s.user(), s.lastSeen())) {
-                queue.poll();
-                room.release();
-                unanswered.decrementAndGet();
+        private void dropSuperseded(Queue<Queued> queue, boolean wholeQueue) {
+            int n = 0;
+            for (Iterator<Queued> it = queue.iterator(); it.hasNext(); ) {
+                if (it.next().op() instanceof Commit.SaveLastSeen s && !store.isLatestLastSeen(s.user(), s.lastSeen())) {
+                    it.remove(); // the lane is the only consumer; producers only add at the tail
+                    n++;
+                } else if (!wholeQueue) {
+                    break;
+                }
+            }
+            if (n > 0) {
+                room.release(n);
+                unanswered.addAndGet(-n);
             }
         }
 
@@ -407,13 +421,14 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
          * transaction of four thousand of the largest messages would hold a quarter of a gigabyte
          * of encoded rows at once.
          *
+         * @param early take it all, due or not
          * @param chars characters already in the batch
          * @return characters in the batch now
          */
-        private long takeDue(Queue<Queued> queue, long now, List<Commit> batch, long chars) {
+        private long takeDue(Queue<Queued> queue, boolean early, long now, List<Commit> batch, long chars) {
             Queued q;
             while (batch.size() < maxBatch && chars < maxBatchChars
-                    && (q = queue.peek()) != null && (closing || q.due() <= now)) {
+                    && (q = queue.peek()) != null && (closing || early || q.due() <= now)) {
                 queue.poll();
                 batch.add(q.op());
                 if (q.op() instanceof Commit.WriteItem w) chars += w.entry().weight();

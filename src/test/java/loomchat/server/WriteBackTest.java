@@ -112,6 +112,33 @@ class WriteBackTest {
         }
     }
 
+    @Test
+    void aClientLoggingInAndOutAgainAndAgainDoesNotTakeTheRoomOfOthersSends() throws Exception {
+        // given one commit lane with room for 64 operations, and bob gone for good: his last-seen
+        // time heads the queue for its ten seconds
+        try (TestServer server = TestServer.start(Map.of("commit_lanes", 1, "commit_queue_capacity", 64))) {
+            server.register("carol", "mallory");
+            try (Wire bob = server.userOnline("bob")) {
+                bob.request("{'type':'logout','id':'x'}", "x");
+            }
+
+            // when mallory logs in and out 80 times, each time queueing a last-seen time that
+            // supersedes her previous one
+            for (int i = 0; i < 80; i++) {
+                try (Wire mallory = server.connect()) {
+                    mallory.login("mallory");
+                    mallory.request("{'type':'logout','id':'x'}", "x");
+                }
+            }
+
+            // then a send from someone else still finds room
+            try (Wire alice = server.userOnline("alice")) {
+                JsonNode reply = alice.request("{'type':'send','id':'m1','to':'carol','body':'hi'}", "m1");
+                assertEquals("ok", reply.path("type").asText(), reply::toString);
+            }
+        }
+    }
+
     /** Alice sends bob message {@code i}, bob acks it, alice acks its receipt; returns alice's reply. */
     private static JsonNode sendAckedBothWays(Wire alice, Wire bob, int i) throws Exception {
         alice.send("{'type':'send','id':'b" + i + "','to':'bob','body':'m" + i + "'}");
