@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import loomchat.metrics.Metrics;
 import loomchat.protocol.FrameCodec;
+import loomchat.protocol.ServerFrame;
 import loomchat.store.ChatStore;
 import loomchat.store.Commit;
 import loomchat.store.CommitQueue;
@@ -323,13 +324,15 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                     continue;
                 }
                 Exception failure;
+                int requeued = 0;
                 try {
                     long chars = 0;
                     for (Queue<Queued> q : queues) chars = takeDue(q, lastSeenNow && q == lastSeen, now, batch, chars);
                     failure = commit(batch);
-                    if (failure != null && !closing) requeueDeletes(batch); // not when closing, which must end
+                    // Not when closing, which must end.
+                    if (failure != null && !closing) requeued = requeue(batch);
                 } finally {
-                    room.release(roomTakenBy(batch));
+                    room.release(roomTakenBy(batch) - requeued); // what is queued again keeps its room
                     unanswered.addAndGet(-batch.size()); // after the answers, which queue send keys
                     batch.clear();
                 }
@@ -349,17 +352,25 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         }
 
         /**
-         * Queues the deletes of a failed batch again, to be tried after the back-off behind what is
-         * queued now (a delete covers every row up to its seq, so its place does not matter). Left
-         * undone, the rows would come back after a restart.
+         * Queues again, after the back-off and behind what is queued now, what a failed batch must
+         * not lose: its deletes (a delete covers every row up to its seq, so its place does not
+         * matter; left undone, the rows would come back after a restart), and its receipts and
+         * group events not yet acked (a group change stands once it is stored, and its events
+         * are what tells the members).
+         *
+         * @return the operations queued again that hold room in the lane, which they keep
          */
-        private void requeueDeletes(List<Commit> batch) {
+        private int requeue(List<Commit> batch) {
+            int keepingRoom = 0;
             for (Commit op : batch) {
-                if (op instanceof Commit.DeleteItems) {
-                    unanswered.incrementAndGet();
-                    add(op);
-                }
+                boolean again = op instanceof Commit.DeleteItems
+                        || (op instanceof Commit.WriteItem w && isNotice(w) && !w.entry().acked());
+                if (!again) continue;
+                unanswered.incrementAndGet();
+                add(op);
+                if (takesRoom(op)) keepingRoom++;
             }
+            return keepingRoom;
         }
 
         /**
@@ -555,9 +566,15 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         return null;
     }
 
+    /** Whether an item is the server's own (a receipt, a group event) rather than a client's message. */
+    private static boolean isNotice(Commit.WriteItem w) {
+        return !(w.entry().item() instanceof ServerFrame.Msg);
+    }
+
     /**
      * Answers a batch whose transaction failed. An item acknowledged before the batch got to it is
-     * safe; every other item will not be delivered, and its sender is told, as is a send key's.
+     * safe; a receipt or a group event is still delivered, and written again later; every other
+     * item will not be delivered, and its sender is told, as is a send key's.
      *
      * @param skipped the items found acknowledged (so never written) before the failure
      */
@@ -570,7 +587,14 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         Set<Commit.WriteItem> acked = new HashSet<>(skipped);
         for (Commit op : batch) {
             switch (op) {
-                case Commit.WriteItem w when acked.contains(w) -> w.done().complete(null);
+                // Acked, whether before the failure was met or meanwhile: safe, not failed.
+                case Commit.WriteItem w when acked.contains(w) || w.entry().acked() -> w.done().complete(null);
+                case Commit.WriteItem w when isNotice(w) -> {
+                    // A receipt or a group event: nobody was told it failed, so nobody will make it
+                    // again. It stays deliverable, and the lane queues its write again (requeue).
+                    w.entry().unclaim();
+                    w.done().completeExceptionally(failure);
+                }
                 case Commit.WriteItem w -> {
                     w.entry().markFailed();
                     store.writeFailed(w.user(), w.entry());
@@ -614,11 +638,12 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         }
     }
 
-    /** Replaces the sender's row for the key's request id (a retry may have written one before). */
+    /** A send key's identity in the table: its sender and request id. */
     private static List<String> keyOf(Commit.SendKey k) {
         return List.of(k.sender(), k.requestId());
     }
 
+    /** Replaces the sender's row for the key's request id (a retry may have written one before). */
     private static void addKey(PreparedStatement dropKey, PreparedStatement insertKey, Commit.SendKey k)
             throws SQLException {
         dropKey.setString(1, k.sender());

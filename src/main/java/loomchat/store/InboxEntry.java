@@ -101,6 +101,14 @@ public final class InboxEntry {
         if (!state.compareAndSet(WRITING, FAILED)) state.compareAndSet(PENDING, FAILED);
     }
 
+    /**
+     * Gives back the committer's claim after its batch failed, for an item that will be written
+     * again: it is pending as before, so an ack meanwhile means it is never written at all.
+     */
+    public void unclaim() {
+        state.compareAndSet(WRITING, PENDING);
+    }
+
     /** The write failed and the sender was told so: the item must not be delivered from now on. */
     boolean isFailed() {
         return state.get() == FAILED;

@@ -166,6 +166,40 @@ class DatabaseFailureTest extends ServerTest {
     }
 
     @Test
+    void aGroupChangeWhoseEventsCouldNotBeWrittenIsStillAnnouncedAndWrittenOnceTheDatabaseIsBack() throws Exception {
+        server.register("bob", "carol");
+        String group;
+        try (Wire alice = server.userOnline("alice")) {
+            group = alice.request("{'type':'group_create','id':'c','name':'g','members':['bob']}", "c")
+                    .path("group").asText();
+
+            // given alice adds carol while the inbox table is away: the change is stored, its events are not
+            execute("ALTER TABLE inbox RENAME TO inbox_gone");
+            JsonNode added = alice.request("{'type':'group_add','id':'a','group':'" + group + "','users':['carol']}", "a");
+            assertEquals("ok", added.path("type").asText(), added::toString);
+
+            // when the database comes back
+            execute("ALTER TABLE inbox_gone RENAME TO inbox");
+        }
+
+        // then carol is told she was added
+        try (Wire carol = server.connect()) {
+            assertEquals(1, carol.login("carol").path("pending").asInt());
+            JsonNode event = carol.next("group");
+            assertEquals(group, event.path("group").asText());
+            assertEquals("added", event.path("event").asText());
+        }
+        // and the event was written after all: a restart does not lose it
+        Await.until(() -> storedItemsOf("carol") == 1, "carol's event to be written again");
+        sabotage.close();
+        server.restart();
+        sabotage = DriverManager.getConnection(server.server().config().jdbcUrl(), "sa", "");
+        try (Wire carol = server.connect()) {
+            assertEquals(1, carol.login("carol").path("pending").asInt());
+        }
+    }
+
+    @Test
     void aMessageWhoseWriteFailedGetsNoDeliveredReceiptWhenItsRecipientAcksPastIt() throws Exception {
         server.register("bob");
         try (Wire alice = server.userOnline("alice")) {
@@ -219,6 +253,18 @@ class DatabaseFailureTest extends ServerTest {
              java.sql.ResultSet r = s.executeQuery("SELECT COUNT(*) FROM inbox")) {
             r.next();
             return r.getLong(1);
+        } catch (java.sql.SQLException e) {
+            return -1; // the table is away
+        }
+    }
+
+    private long storedItemsOf(String user) {
+        try (java.sql.PreparedStatement s = sabotage.prepareStatement("SELECT COUNT(*) FROM inbox WHERE user_name = ?")) {
+            s.setString(1, user);
+            try (java.sql.ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
         } catch (java.sql.SQLException e) {
             return -1; // the table is away
         }
