@@ -128,6 +128,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             return false;
         }
         lane.add(op);
+        // Closed between the check above and the add: the lane may have ended without seeing it.
+        if (stopped && !lane.thread.isAlive()) lane.failLeftovers();
         return true;
     }
 
@@ -177,7 +179,14 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 for (int j = 0; j < i; j++) lanes[j].room.release(counts[j]);
                 return false; // more than the lane can ever hold: waiting would not help
             }
-            if (!lanes[i].room.tryAcquire(counts[i]) && !awaitRoom(lanes[i], counts[i], deadline)) {
+            boolean taken;
+            try {
+                taken = lanes[i].room.tryAcquire(counts[i]) || awaitRoom(lanes[i], counts[i], deadline);
+            } catch (InterruptedException e) {
+                for (int j = 0; j < i; j++) lanes[j].room.release(counts[j]); // else held for good
+                throw e;
+            }
+            if (!taken) {
                 for (int j = 0; j < i; j++) lanes[j].room.release(counts[j]);
                 return false;
             }
@@ -249,6 +258,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
+            if (!lane.thread.isAlive()) lane.failLeftovers();
         }
     }
 
@@ -278,6 +288,24 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
             this.capacity = capacity;
             this.room = new Semaphore(capacity);
             this.thread = Thread.ofPlatform().name("loomchat-commit-" + index).daemon().unstarted(this);
+        }
+
+        /**
+         * Answers as failed what was queued after this lane ended (an offer racing the close, see
+         * {@link #offer}), so that nobody waits for ever. Both the close and a late offer call it;
+         * each operation is taken once.
+         */
+        void failLeftovers() {
+            List<Commit> left = new ArrayList<>();
+            for (Queue<Queued> q : queues) {
+                Queued op;
+                while ((op = q.poll()) != null) left.add(op.op());
+            }
+            if (left.isEmpty()) return;
+            LOG.log(System.Logger.Level.WARNING, "{0}: {1} operations queued after the lane closed, answered as failed",
+                    thread.getName(), String.valueOf(left.size()));
+            answerFailure(left, List.of(), new SQLException("the commit lanes are closed"));
+            unanswered.addAndGet(-left.size());
         }
 
         /** Queues an operation whose room is already taken. */
