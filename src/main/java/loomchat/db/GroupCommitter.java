@@ -412,20 +412,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
          * stall (p99 870 ms). The whole pass is made only when room is short.
          */
         private void dropAcked(Queue<Queued> queue, boolean wholeQueue) {
-            int n = 0;
-            for (Iterator<Queued> it = queue.iterator(); it.hasNext(); ) {
-                if (it.next().op() instanceof Commit.WriteItem w && w.entry().acked()) {
-                    it.remove(); // the lane is the only consumer; producers only add at the tail
-                    n++;
-                } else if (!wholeQueue) {
-                    break;
-                }
-            }
-            if (n > 0) {
-                room.release(n);
-                unanswered.addAndGet(-n);
-                metrics.itemsSkipped.add(n);
-            }
+            int n = drop(queue, wholeQueue, op -> op instanceof Commit.WriteItem w && w.entry().acked());
+            if (n > 0) metrics.itemsSkipped.add(n);
         }
 
         /**
@@ -438,9 +426,18 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
          * again would otherwise keep the room of every superseded time it queued.
          */
         private void dropSuperseded(Queue<Queued> queue, boolean wholeQueue) {
+            drop(queue, wholeQueue, op -> op instanceof Commit.SaveLastSeen s && !store.isLatestLastSeen(s.user(), s.lastSeen()));
+        }
+
+        /**
+         * Takes the operations no longer worth writing off a queue, from its front up to the first
+         * that is (or all of them, with {@code wholeQueue}), and gives back their room; returns
+         * how many it took.
+         */
+        private int drop(Queue<Queued> queue, boolean wholeQueue, java.util.function.Predicate<Commit> needless) {
             int n = 0;
             for (Iterator<Queued> it = queue.iterator(); it.hasNext(); ) {
-                if (it.next().op() instanceof Commit.SaveLastSeen s && !store.isLatestLastSeen(s.user(), s.lastSeen())) {
+                if (needless.test(it.next().op())) {
                     it.remove(); // the lane is the only consumer; producers only add at the tail
                     n++;
                 } else if (!wholeQueue) {
@@ -451,6 +448,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 room.release(n);
                 unanswered.addAndGet(-n);
             }
+            return n;
         }
 
         /**
