@@ -72,6 +72,8 @@ public final class ChatServer implements AutoCloseable {
     private final PasswordHasher hasher;
     private final ChatStore store;
     private final ServerSocket serverSocket;
+    /** TLS for the chat port, or null for plain TCP. */
+    private final javax.net.ssl.SSLContext tls;
     private final HttpPort http;
     private final MediaSweeper mediaSweeper;
     private final ScheduledExecutorService timer;
@@ -142,8 +144,11 @@ public final class ChatServer implements AutoCloseable {
             this.anonymous = new AddressCounts(config.anonymousPerAddress());
 
             javax.net.ssl.SSLContext tls = Tls.context(config.tlsKeystore(), config.tlsKeystorePassword());
-            // With TLS the handshake happens on the connection's own virtual thread, at its first read.
-            this.serverSocket = tls == null ? new ServerSocket() : tls.getServerSocketFactory().createServerSocket();
+            this.tls = tls;
+            // Plain TCP even with TLS: each connection lays TLS over its socket on its own virtual
+            // thread (the handshake is its first read), and keeps the TCP socket beneath, whose close
+            // never waits on the client the way a TLS close does (see Outbox.cut).
+            this.serverSocket = new ServerSocket();
             opened.push(serverSocket);
             serverSocket.setReuseAddress(true);
             serverSocket.bind(new InetSocketAddress(config.bind(), config.port()), 4096);
@@ -285,7 +290,7 @@ public final class ChatServer implements AutoCloseable {
             return;
         }
         Thread.ofVirtual().name("refuse").start(() -> {
-            try (Socket s = socket; OutputStream out = s.getOutputStream()) {
+            try (Socket raw = socket; Socket s = secure(raw); OutputStream out = s.getOutputStream()) {
                 out.write(services.codec().encode(new ServerFrame.Error(null, code, message)));
                 out.flush();
             } catch (IOException ignored) {
@@ -295,6 +300,15 @@ public final class ChatServer implements AutoCloseable {
                 refusing.release();
             }
         });
+    }
+
+    /** The socket a connection talks through: {@code raw}, or TLS laid over it, server side. */
+    Socket secure(Socket raw) throws IOException {
+        if (tls == null) return raw;
+        javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                .createSocket(raw, null, raw.getPort(), true);
+        socket.setUseClientMode(false);
+        return socket;
     }
 
     /** A connection counted against its address until login logged in or ended. */

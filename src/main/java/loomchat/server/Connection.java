@@ -97,14 +97,14 @@ final class Connection implements Runnable, Outbox.Requests, AutoCloseable {
         services.metrics().connectionsOpened.increment();
         // Closed in reverse order: first this connection, through its outbox, where the close is
         // timed by the stall sweep (a TLS close writes a close_notify, which a client not reading
-        // holds up), then the socket itself, by then a no-op.
-        try (Socket s = socket; Connection self = this) {
-            s.setTcpNoDelay(true);
+        // holds up), then the socket and the TCP socket beneath it, by then no-ops.
+        try (Socket raw = socket; Socket s = services.secure(raw); Connection self = this) {
+            raw.setTcpNoDelay(true);
             // Bytes already in the kernel are ahead of any reply: left to autotuning, the send buffer
             // of a fast link grows to megabytes of backlog (and of kernel memory per connection).
             int sendBuffer = services.config().socketSendBuffer();
-            if (sendBuffer > 0) s.setSendBufferSize(sendBuffer);
-            outbox = new Outbox(s, services, this);
+            if (sendBuffer > 0) raw.setSendBufferSize(sendBuffer);
+            outbox = new Outbox(raw, s, services, this);
             outbox.greet(new ServerFrame.Welcome(services.config().serverName(), 1, services.config().maxFrameBytes()));
             readLoop(new LineReader(s.getInputStream(), services.config().maxFrameBytes()));
             // Let the last replies reach the client: a logout's ok, a closing error, and after a

@@ -59,6 +59,9 @@ final class Outbox implements Endpoint {
     static final int MAX_BYTES = 4 << 20;
     private static final int ROOM_BYTES = 512 << 10;
 
+    /** The TCP socket: what a cut closes. */
+    private final Socket raw;
+    /** What frames are written to: {@link #raw}, or TLS over it. */
     private final Socket socket;
     /** The codec, the store, the metrics and the queue's capacity, through the one reference each connection holds. */
     private final Services services;
@@ -80,12 +83,17 @@ final class Outbox implements Endpoint {
     private volatile boolean replacing; // taken over: owed replies still go out, then the close (replaced()); set under the lock
     private boolean closed;
     private Thread writer;             // the writer thread while it may still touch the socket, its close included
-    private Thread closer;             // the thread closing the socket, while it does (closeSocket)
+    private boolean closingSocket;     // a close of the socket has begun (closeAsCloser)
     private volatile String user;      // set once the login reply is queued: the inbox opens
     private String loginOwed;          // a login's id from its attach until its ok is queued
     private volatile long blockedSince; // nanoTime when the current socket write or close began; 0 when none (blocked())
 
-    Outbox(Socket socket, Services services, Requests requests) {
+    /**
+     * @param raw the TCP socket
+     * @param socket what frames are written to: {@code raw}, or TLS over it
+     */
+    Outbox(Socket raw, Socket socket, Services services, Requests requests) {
+        this.raw = raw;
         this.socket = socket;
         this.services = services;
         this.requests = requests;
@@ -375,33 +383,33 @@ final class Outbox implements Endpoint {
      * writes a {@code close_notify}, and first waits for any write in progress; against a peer
      * that does not read, either can last forever. A thread closing under the lock would stall
      * everyone who queues to this connection, and the server's timer, which closes silent
-     * connections, would stall every timeout of the server. So a writer still running is
-     * interrupted first (a virtual thread interrupted in a socket write closes the socket, which
-     * ends that write at once), a platform thread hands the close to a virtual thread, and the
-     * close is timed like a write: the stall sweep cuts a close that a peer holds up
-     * ({@link #cutIfStalled}). Only the first close does the work; the socket is closing or
-     * closed for any later one.
+     * connections, would stall every timeout of the server. So with a writer still running the
+     * connection is cut ({@link #cut}: the TCP socket closed beneath, which ends that write at
+     * once), a platform thread hands a polite close to a virtual thread, and that close is timed
+     * like a write: the stall sweep cuts a close that a peer holds up ({@link #cutIfStalled}).
+     * Only the first close does the work; the socket is closing or closed for any later one.
      */
     private void closeSocket(Thread stuck) {
-        if (Thread.currentThread().isVirtual()) {
-            closeAsCloser(stuck);
+        if (stuck != null && stuck != Thread.currentThread()) {
+            cut();
+        } else if (Thread.currentThread().isVirtual()) {
+            closeAsCloser();
         } else {
-            Thread.ofVirtual().name(name() + "-close").start(() -> closeAsCloser(stuck));
+            Thread.ofVirtual().name(name() + "-close").start(this::closeAsCloser);
         }
     }
 
-    /** Closes the socket on this virtual thread, the {@link #closer}, with {@link #blockedSince} set for the stall sweep. */
-    private void closeAsCloser(Thread stuck) {
+    /** Closes the socket on this virtual thread, with {@link #blockedSince} set for the stall sweep. */
+    private void closeAsCloser() {
         lock.lock();
         try {
             // A close under way is left to finish (a writer's polite close_notify, say): it is
             // timed, and the sweep cuts it if it sticks.
-            if (closer != null || socket.isClosed()) return;
-            closer = Thread.currentThread();
+            if (closingSocket || socket.isClosed()) return;
+            closingSocket = true;
         } finally {
             lock.unlock();
         }
-        if (stuck != null && stuck != Thread.currentThread()) stuck.interrupt();
         long mark = blocked();
         try {
             socket.close(); // also ends the reader, which is blocked in read()
@@ -409,24 +417,29 @@ final class Outbox implements Endpoint {
             // closing a socket that is already broken
         } finally {
             unblocked(mark);
-            lock.lock();
-            try {
-                closer = null;
-                // A cut that came during the close is spent: the socket is closed. Cleared under
-                // the lock the cut interrupts under, so none is left for what this thread does next
-                // (it may be another connection's, which cut this one from a full queue).
-                Thread.interrupted();
-            } finally {
-                lock.unlock();
-            }
+        }
+    }
+
+    /**
+     * Closes the TCP socket beneath everything: a write or a TLS close blocked on it fails at
+     * once, and the close itself never waits on the client. No thread is interrupted: on JDK 25 a
+     * virtual thread interrupted in a TLS write closes the socket from inside the write, which
+     * writes a close_notify, which fails on the interrupt and closes again, until the stack
+     * overflows and the writer dies with its connection still open.
+     */
+    private void cut() {
+        try {
+            raw.close();
+        } catch (IOException ignored) {
+            // closed either way
         }
     }
 
     /**
      * Marks a socket write or close as begun, for the stall sweep; returns the mark for
-     * {@link #unblocked}. A write and a close can overlap (a close interrupts a writer that may
-     * finish its write anyway), and each clears only its own mark: a writer that ended must not
-     * hide a close that is stuck.
+     * {@link #unblocked}. A write and a close can overlap (a writer may finish its write while a
+     * close waits for it), and each clears only its own mark: a writer that ended must not hide
+     * a close that is stuck.
      */
     private long blocked() {
         long mark = System.nanoTime() | 1; // never 0, which means "not blocked"
@@ -446,17 +459,13 @@ final class Outbox implements Endpoint {
     boolean cutIfStalled(long limitNanos, long nowNanos) {
         long since = blockedSince;
         if (since == 0 || nowNanos - since <= limitNanos) return false;
-        Thread stuckWriter;
         lock.lock();
         try {
-            stuckWriter = markClosed();
-            // A TLS close held up by its close_notify; interrupted under the lock, so that a close
-            // ending meanwhile clears it (closeAsCloser) rather than leave it for its thread's next wait.
-            if (closer != null) closer.interrupt();
+            markClosed();
         } finally {
             lock.unlock();
         }
-        closeSocket(stuckWriter);
+        cut(); // a stuck write, or a TLS close held up by its close_notify: either ends now
         return true;
     }
 
@@ -519,7 +528,7 @@ final class Outbox implements Endpoint {
     /**
      * The writer closes the socket itself, and stays {@link #writer} until it has: a TLS close
      * writes a {@code close_notify}, which a peer that does not read can hold up forever, and a
-     * close from elsewhere (a timeout, shutdown) must then be able to interrupt it.
+     * close from elsewhere (a timeout, shutdown) must then cut it.
      */
     private void closeAsWriter() {
         closeSocket(null);

@@ -38,6 +38,11 @@ record Services(Config config, FrameCodec codec, ChatStore store, Authenticator 
         server.groupOpEnded();
     }
 
+    /** The socket a connection talks through: {@code raw}, or TLS over it. */
+    java.net.Socket secure(java.net.Socket raw) throws java.io.IOException {
+        return server.secure(raw);
+    }
+
     void connectionClosed(Connection connection) {
         server.forget(connection);
     }
