@@ -29,6 +29,11 @@ final class HttpConnection implements Runnable {
     /** How long a connection that ends with a body unread goes on reading it, so the client sees our answer. */
     static final long LINGER_NANOS = 2_000_000_000L;
     private static final int COPY_BYTES = 8192;
+    /** An answer up to this long is written under the head's deadline, not the transfer's. */
+    static final int SHORT_ANSWER_BYTES = 64 * 1024;
+    /** RFC 9110's IMF-fixdate: the day always two digits, which RFC_1123_DATE_TIME does not give. */
+    private static final DateTimeFormatter IMF_FIXDATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.ROOT);
 
     private final Socket raw;
     private final HttpPort port;
@@ -87,7 +92,10 @@ final class HttpConnection implements Runnable {
             response = errorOf(e);
         }
         boolean again = head.keepAlive() && body.finished() && !port.closing();
-        deadlineIn(limits.transferTimeout().toNanos());
+        // A download may take the transfer deadline; a short answer the head's: else a client
+        // that pipelines requests and never reads would hold its connection that long for nothing.
+        deadlineIn(response.length() > SHORT_ANSWER_BYTES ? limits.transferTimeout().toNanos()
+                : limits.headerTimeout().toNanos());
         write(out, response, again, head.method().equals("HEAD"));
         if (!again && !body.finished()) linger(in, socket);
         return again;
@@ -96,9 +104,13 @@ final class HttpConnection implements Runnable {
     /** The route's answer; a handler that breaks gets the client a 500 and the log a line. */
     private HttpResponse answer(RequestReader.Head head, RequestBody body, Socket socket) throws IOException, HttpError {
         String target = head.target();
-        if (target.startsWith("http://") || target.startsWith("https://")) { // absolute form, from a proxy
-            int slash = target.indexOf('/', target.indexOf("//") + 2);
-            target = slash < 0 ? "/" : target.substring(slash);
+        if (target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8)) {
+            // The absolute form, as sent to a proxy: what follows the authority, "/" if nothing.
+            int from = target.indexOf("//") + 2;
+            int end = from;
+            while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') end++;
+            target = end == target.length() ? "/" : target.charAt(end) == '?' ? "/" + target.substring(end)
+                    : target.substring(end);
         }
         if (!target.startsWith("/")) throw new HttpError(400, "bad_request");
         int q = target.indexOf('?');
@@ -133,7 +145,7 @@ final class HttpConnection implements Runnable {
                 h.append(field.getKey()).append(": ").append(field.getValue()).append("\r\n");
             }
             h.append("Content-Length: ").append(response.length()).append("\r\n");
-            h.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
+            h.append("Date: ").append(IMF_FIXDATE.format(ZonedDateTime.now(ZoneOffset.UTC)))
                     .append("\r\n");
             if (!keepAlive) h.append("Connection: close\r\n");
             h.append("\r\n");

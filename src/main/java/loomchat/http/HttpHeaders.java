@@ -42,7 +42,7 @@ public final class HttpHeaders {
     boolean hasToken(String name, String token) {
         for (String value : all(name)) {
             for (String part : value.split(",")) {
-                if (part.strip().equalsIgnoreCase(token)) return true;
+                if (RequestReader.ows(part).equalsIgnoreCase(token)) return true;
             }
         }
         return false;

@@ -19,6 +19,8 @@ final class HttpInput {
     private final byte[] buffer = new byte[BUFFER_BYTES];
     private int start;
     private int end;
+    /** Whether the last line read ended in CRLF rather than a bare LF. */
+    private boolean crlf;
 
     HttpInput(InputStream in) {
         this.in = in;
@@ -102,9 +104,15 @@ final class HttpInput {
         return buffer[start++] & 0xff;
     }
 
+    /** Whether the last line {@link #readLine} returned ended in CRLF, as a chunked body's lines must. */
+    boolean lastLineEndedInCrlf() {
+        return crlf;
+    }
+
     /** A line's text without its trailing CR. */
-    private static String text(byte[] b, int from, int length) {
-        if (length > 0 && b[from + length - 1] == '\r') length--;
+    private String text(byte[] b, int from, int length) {
+        crlf = length > 0 && b[from + length - 1] == '\r';
+        if (crlf) length--;
         return new String(b, from, length, StandardCharsets.ISO_8859_1);
     }
 

@@ -62,7 +62,8 @@ public final class HttpPort implements AutoCloseable {
             throw e;
         }
         this.acceptor = Thread.ofPlatform().name("loomchat-http-accept").unstarted(this::acceptLoop);
-        this.sweeper = Thread.ofVirtual().name("http-sweep").unstarted(this::sweepLoop);
+        // A platform thread, like the acceptor: deadlines must hold while the carriers are busy.
+        this.sweeper = Thread.ofPlatform().name("loomchat-http-sweep").daemon().unstarted(this::sweepLoop);
     }
 
     /** Routes requests for exactly {@code path} to {@code handler}. */

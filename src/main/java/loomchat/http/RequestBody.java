@@ -122,8 +122,8 @@ abstract sealed class RequestBody extends InputStream {
 
         private long nextSize() throws IOException {
             String line = line(MAX_SIZE_LINE);
-            int semicolon = line.indexOf(';'); // chunk extensions: allowed, ignored
-            String hex = (semicolon < 0 ? line : line.substring(0, semicolon)).strip();
+            int semicolon = line.indexOf(';'); // chunk extensions: allowed (spaces or tabs before them too), ignored
+            String hex = semicolon < 0 ? line : RequestReader.withoutTrailingSpace(line.substring(0, semicolon));
             // Hex digits only: Long.parseLong would also take a sign, and a negative size.
             boolean hexOnly = !hex.isEmpty() && hex.length() <= 15
                     && hex.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
@@ -138,10 +138,15 @@ abstract sealed class RequestBody extends InputStream {
             throw new java.net.ProtocolException("more than " + MAX_TRAILERS + " trailer fields");
         }
 
+        /**
+         * The next line of the framing, which must end in CRLF: a bare LF, which a proxy in front
+         * may not take for a line's end, would let the two read different bodies.
+         */
         private String line(int max) throws IOException {
             try {
                 String line = in.readLine(max, BAD_CHUNK);
                 if (line == null) throw new java.io.EOFException("the connection ended in a chunked body");
+                if (!in.lastLineEndedInCrlf()) throw new java.net.ProtocolException("a chunked body's line ended in a bare LF");
                 return line;
             } catch (HttpError e) {
                 throw new java.net.ProtocolException("a chunk's line is longer than " + max + " bytes");

@@ -24,9 +24,9 @@ final class RequestReader {
     /** A request's head and how its body is framed. */
     record Head(String method, String target, boolean http11, HttpHeaders headers, long contentLength,
             boolean chunked) {
-        /** Whether the client asked to keep the connection for another request. */
+        /** Whether the connection may carry another request: HTTP/1.1 unless the client said close; never 1.0. */
         boolean keepAlive() {
-            return http11 ? !headers.hasToken("Connection", "close") : headers.hasToken("Connection", "keep-alive");
+            return http11 && !headers.hasToken("Connection", "close");
         }
 
         boolean expectsContinue() {
@@ -69,11 +69,29 @@ final class RequestReader {
             int colon = field.indexOf(':');
             if (colon <= 0) throw bad(); // a line starting with a space (obsolete folding) lands here too
             String name = field.substring(0, colon);
-            String value = field.substring(colon + 1).strip();
+            String value = ows(field.substring(colon + 1));
             if (!isToken(name) || !fieldValue(value)) throw bad();
             headers.add(name, value);
         }
-        return new Head(method, target, http11, headers, contentLength(headers), chunked(headers));
+        // RFC 9112: a 1.1 request names its host once; a proxy and we must not disagree on which.
+        if (http11 && headers.all("Host").size() != 1) throw new HttpError(400, "bad_host");
+        return new Head(method, target, http11, headers, contentLength(headers), chunked(headers, http11));
+    }
+
+    /** {@code s} without the spaces and tabs around it (RFC 9110's OWS): nothing else is trimmed. */
+    static String ows(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) from++;
+        while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) to--;
+        return s.substring(from, to);
+    }
+
+    /** {@code s} without the spaces and tabs at its end. */
+    static String withoutTrailingSpace(String s) {
+        int to = s.length();
+        while (to > 0 && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) to--;
+        return s.substring(0, to);
     }
 
     /** The declared length, -1 if none; the same value repeated is one length, two values are a lie. */
@@ -81,7 +99,7 @@ final class RequestReader {
         long length = -1;
         for (String value : headers.all("Content-Length")) {
             for (String part : value.split(",", -1)) {
-                String digits = part.strip();
+                String digits = ows(part);
                 if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
                     throw new HttpError(400, "bad_content_length");
                 }
@@ -93,9 +111,10 @@ final class RequestReader {
         return length;
     }
 
-    private static boolean chunked(HttpHeaders headers) throws HttpError {
+    private static boolean chunked(HttpHeaders headers, boolean http11) throws HttpError {
         java.util.List<String> codings = headers.all("Transfer-Encoding");
         if (codings.isEmpty()) return false;
+        if (!http11) throw new HttpError(400, "bad_request"); // RFC 9112: faulty framing in 1.0
         if (headers.first("Content-Length") != null) throw new HttpError(400, "length_and_transfer_encoding");
         if (codings.size() != 1 || !codings.get(0).equalsIgnoreCase("chunked")) {
             throw new HttpError(501, "transfer_encoding_not_supported");
