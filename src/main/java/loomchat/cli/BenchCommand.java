@@ -6,7 +6,9 @@ import java.util.concurrent.Callable;
 import loomchat.bench.Workloads;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code loomchat bench <workload>}: drives load at a running server and prints what it measured
@@ -16,11 +18,15 @@ import picocli.CommandLine.Option;
         description = "Load generator: relay, idle, reconnect, group. Needs a running server.",
         subcommands = {BenchCommand.Relay.class, BenchCommand.Idle.class, BenchCommand.Reconnect.class,
                 BenchCommand.Group.class})
-public final class BenchCommand implements Runnable {
+public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
+    /** Without a workload there is nothing to run: the usage says which there are. */
     @Override
-    public void run() {
-        new picocli.CommandLine(this).usage(System.out);
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
     }
 
     /** The options every workload takes. */
@@ -48,7 +54,12 @@ public final class BenchCommand implements Runnable {
                 description = "Connects and logins in flight at once (default: ${DEFAULT-VALUE}).")
         int concurrency;
 
+        /** The settings, once every option is in range. */
         Workloads.Settings settings() {
+            target.check();
+            BadOption.between("--http-port", 0, 65535, httpPort);
+            BadOption.between("--source-addresses", 1, 255, sourceAddresses);
+            BadOption.atLeast("--concurrency", 1, concurrency);
             Path file = tokens != null ? tokens : Path.of(System.getProperty("java.io.tmpdir"),
                     "loomchat-bench-" + target.host + "-" + target.port + ".tokens");
             return new Workloads.Settings(target.host, target.port, httpPort, target.serverPid, json, file, sourceAddresses, concurrency,
@@ -91,9 +102,18 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            Workloads.Settings settings = common.settings();
+            BadOption.atLeast("--pairs", 1, pairs);
+            if (messages != null) BadOption.atLeast("--messages", 1, messages);
+            BadOption.atLeast("--bytes", 0, bytes);
+            BadOption.atLeast("--window", 1, window);
+            if (rate != null) BadOption.positive("--rate", rate);
+            BadOption.positive("--duration", duration);
+            BadOption.atLeast("--warmup", 0, warmup);
+            BadOption.atLeast("--timeout", 1, timeout);
             int m = messages != null ? messages
                     : rate != null ? (int) Math.max(1, Math.round(rate * duration / pairs)) : 1000;
-            return Workloads.relay(common.settings(), new loomchat.bench.Workloads.RelayOptions(pairs, m, bytes, window,
+            return Workloads.relay(settings, new loomchat.bench.Workloads.RelayOptions(pairs, m, bytes, window,
                     rate == null ? 0 : rate, warmup, Duration.ofSeconds(timeout), clientThreads));
         }
     }
@@ -111,7 +131,10 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return Workloads.idle(common.settings(), connections, Duration.ofSeconds(hold));
+            Workloads.Settings settings = common.settings();
+            BadOption.atLeast("--connections", 1, connections);
+            BadOption.atLeast("--hold", 0, hold);
+            return Workloads.idle(settings, connections, Duration.ofSeconds(hold));
         }
     }
 
@@ -129,7 +152,10 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return Workloads.reconnect(common.settings(), clients, warmups);
+            Workloads.Settings settings = common.settings();
+            BadOption.atLeast("--clients", 1, clients);
+            BadOption.atLeast("--warmup", 0, warmups);
+            return Workloads.reconnect(settings, clients, warmups);
         }
     }
 
@@ -158,7 +184,14 @@ public final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return Workloads.group(common.settings(), new loomchat.bench.Workloads.GroupOptions(members, messages, bytes,
+            Workloads.Settings settings = common.settings();
+            BadOption.atLeast("--members", 2, members);
+            BadOption.atLeast("--messages", 1, messages);
+            BadOption.atLeast("--bytes", 0, bytes);
+            BadOption.atLeast("--window", 1, window);
+            BadOption.atLeast("--warmup", 0, warmup);
+            BadOption.atLeast("--timeout", 1, timeout);
+            return Workloads.group(settings, new loomchat.bench.Workloads.GroupOptions(members, messages, bytes,
                     window, warmup, Duration.ofSeconds(timeout)));
         }
     }

@@ -124,6 +124,8 @@ public final class ClientCommand implements Callable<Integer> {
         if (passwordFile != null) {
             try (BufferedReader file = Files.newBufferedReader(passwordFile, StandardCharsets.UTF_8)) {
                 return file.readLine();
+            } catch (IOException e) {
+                throw new BadOption("--password-file " + passwordFile + ": " + ExceptionText.reason(e));
             }
         }
         Console terminal = terminal();

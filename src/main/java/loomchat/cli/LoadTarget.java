@@ -16,4 +16,10 @@ final class LoadTarget {
     @Option(names = "--server-pid", paramLabel = "PID",
             description = "The server's process id (same machine): its CPU seconds and RSS are read from /proc.")
     Long serverPid;
+
+    /** Refuses a port no server can listen on, or a process id there cannot be. */
+    void check() {
+        BadOption.between("--port", 1, 65535, port);
+        if (serverPid != null) BadOption.atLeast("--server-pid", 1, serverPid);
+    }
 }

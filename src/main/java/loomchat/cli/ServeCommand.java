@@ -1,8 +1,12 @@
 package loomchat.cli;
 
+import java.io.PrintWriter;
+import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import loomchat.config.Config;
@@ -10,13 +14,15 @@ import loomchat.config.ConfigException;
 import loomchat.config.ConfigLoader;
 import loomchat.server.ChatServer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
 /**
  * {@code loomchat serve}: loads the settings, starts the server, prints
- * {@code listening chat=<port> http=<port>} once ready, and runs until SIGTERM or SIGINT,
- * on which it shuts down cleanly (every acknowledged message on disk) and exits 0.
+ * {@code listening chat=<port> http=<port>} once ready, and runs until SIGTERM, SIGINT or
+ * SIGHUP, on which it shuts down cleanly (every acknowledged message on disk) and exits 0.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, version = Main.VERSION, description = "Run the chat server.")
 public final class ServeCommand implements Callable<Integer> {
@@ -25,9 +31,9 @@ public final class ServeCommand implements Callable<Integer> {
             + "with --for-tests only a file named here is read)")
     Path config;
 
-    @Option(names = "--for-tests", description = "settings for a test suite on this machine, beneath --config, "
-            + "--set and the other options: 127.0.0.1 only, cheap password hashing, no login or registration "
-            + "limits in practice, ack_grace 200ms, no free-disk floor for uploads. Never for production")
+    @Option(names = "--for-tests", description = "settings for a test suite on this machine, over --config's file "
+            + "and beneath --set and the other options: 127.0.0.1 only, cheap password hashing, no login or "
+            + "registration limits in practice, ack_grace 200ms, no free-disk floor for uploads. Never for production")
     boolean forTests;
 
     @Option(names = "--print-config", description = "print every setting with the value it would have "
@@ -50,43 +56,67 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--set", description = "any other setting, as key=value (repeatable)")
     Map<String, String> settings = new LinkedHashMap<>();
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        Map<String, Object> beneath = forTests ? ConfigLoader.forTests() : Map.of();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         Config cfg;
         try {
             if (printConfig) {
-                System.out.print(ConfigLoader.effectiveYaml(beneath, configFile(), overrides()));
+                out.print(ConfigLoader.effectiveYaml(configFile(), overrides()));
+                out.flush();
                 return 0;
             }
-            cfg = ConfigLoader.load(beneath, configFile(), overrides());
+            cfg = ConfigLoader.load(configFile(), overrides());
         } catch (ConfigException e) {
-            System.err.println("loomchat: bad configuration: " + e.getMessage());
+            err.println("loomchat: bad configuration: " + e.getMessage());
             return 2;
         }
         if (forTests) {
-            // stderr: stdout carries only the listening line, which test harnesses parse
+            // stderr: stdout carries only the listening line, which test harnesses parse. Each value
+            // is the one in force: the overrides, --set's included, win over everything else.
+            Map<String, Object> inForce = overrides();
             StringBuilder line = new StringBuilder("loomchat: test settings on (--for-tests, not for production),");
-            ConfigLoader.forTests().forEach((key, value) -> line.append(' ').append(key).append('=').append(value));
-            System.err.println(line.append("; --config and --set win over them"));
+            for (String key : ConfigLoader.forTests().keySet()) {
+                line.append(' ').append(key).append('=').append(inForce.get(key));
+            }
+            err.println(line.append("; they win over --config's file, --set wins over them"));
         }
         ChatServer server;
         try {
             server = ChatServer.start(cfg);
+        } catch (BindException e) {
+            // The exception does not say which port: the ones asked for are the suspects.
+            err.println("loomchat: cannot start: " + fixedPorts(cfg) + " on " + cfg.bind() + ": " + e.getMessage());
+            return 1;
         } catch (Exception e) {
-            System.err.println("loomchat: cannot start: " + e.getMessage());
+            err.println("loomchat: cannot start: " + ExceptionText.of(e));
             // The database's reasons come wrapped (a lock timeout over the row it could not find).
             for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-                System.err.println("  caused by: " + cause);
+                err.println("  caused by: " + cause);
             }
             return 1;
         }
-        Signal.handle(new Signal("TERM"), s -> stopAndExit(server));
-        Signal.handle(new Signal("INT"), s -> stopAndExit(server));
-        System.out.println("listening chat=" + server.port() + " http=" + server.httpPort());
-        System.out.flush();
+        // SIGHUP too (a closed terminal or ssh session): the JVM's own handler would exit 129
+        // without closing the server. Under nohup, HUP stays ignored.
+        for (String signal : List.of("TERM", "INT", "HUP")) {
+            Signal.handle(new Signal(signal), s -> stopAndExit(server));
+        }
+        out.println("listening chat=" + server.port() + " http=" + server.httpPort());
+        out.flush();
         server.awaitClose();
         return 0;
+    }
+
+    /** The configured ports a bind failure may be about: a port 0, any free one, cannot be taken. */
+    private static String fixedPorts(Config cfg) {
+        List<String> fixed = new ArrayList<>();
+        if (cfg.port() != 0) fixed.add("chat port " + cfg.port());
+        if (cfg.httpPort() != 0) fixed.add("HTTP port " + cfg.httpPort());
+        return fixed.isEmpty() ? "any free port" : String.join(" or ", fixed);
     }
 
     /**
@@ -111,8 +141,13 @@ public final class ServeCommand implements Callable<Integer> {
         return Files.isRegularFile(local) ? local : null;
     }
 
+    /**
+     * What wins over the config file: the test settings, and over those the flags and --set.
+     * config.yaml sets every key, so that test settings beneath it would never apply.
+     */
     private Map<String, Object> overrides() {
-        Map<String, Object> o = new LinkedHashMap<>(settings);
+        Map<String, Object> o = new LinkedHashMap<>(forTests ? ConfigLoader.forTests() : Map.of());
+        o.putAll(settings);
         if (port != null) o.put("port", port);
         if (httpPort != null) o.put("http_port", httpPort);
         if (dataDir != null) o.put("data_dir", dataDir.toString());

@@ -72,6 +72,16 @@ public final class SoakCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        target.check();
+        BadOption.atLeast("--users", 2, users);
+        if (length.minutes != null) BadOption.positive("--minutes", length.minutes);
+        if (length.seconds != null) BadOption.positive("--seconds", length.seconds);
+        BadOption.positive("--rate", rate);
+        BadOption.between("--group-share", 0.0, 1.0, groupShare);
+        BadOption.atLeast("--churn", 0.0, churn);
+        BadOption.between("--read-share", 0.0, 1.0, readShare);
+        BadOption.atLeast("--report-every", 1, reportEvery);
+        BadOption.atLeast("--drain-timeout", 1, drainTimeout);
         Soak.Options options = new Soak.Options(target.host, target.port, target.serverPid, users, length.duration(), rate, groupShare,
                 churn, readShare, Duration.ofSeconds(reportEvery), Duration.ofSeconds(drainTimeout),
                 seed != null ? seed : System.nanoTime(), liveHeap);

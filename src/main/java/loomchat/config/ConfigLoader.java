@@ -1,11 +1,15 @@
 package loomchat.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -20,8 +24,9 @@ import loomchat.protocol.FrameCodec;
  * Builds a {@link Config} from defaults, an optional YAML file and overrides, in that order.
  *
  * <p>Every key is checked: an unknown key is refused (a typo should not silently fall back to a
- * default), and a bad value stops the start with a message naming the key. Durations are written
- * as a number with a unit: {@code 5ms}, {@code 300s}, {@code 30m}, {@code 24h}, {@code 30d}.
+ * default), and so is a key given twice in the file; a bad value stops the start with a message
+ * naming the key. Durations are written as a number with a unit: {@code 5ms}, {@code 300s},
+ * {@code 30m}, {@code 24h}, {@code 30d}.
  */
 public final class ConfigLoader {
     private static final Pattern DURATION = Pattern.compile("^(\\d+)\\s*(ms|s|m|h|d)$");
@@ -99,21 +104,13 @@ public final class ConfigLoader {
     }
 
     /**
-     * Loads settings.
+     * Loads settings: the defaults, then {@code file}, then {@code overrides}.
      *
      * @param file a YAML file, or null for defaults only
      * @param overrides keys to values (strings or numbers) that win over the file, e.g. from flags
      */
     public static Config load(Path file, Map<String, ?> overrides) {
-        return load(Map.of(), file, overrides);
-    }
-
-    /**
-     * Loads settings with one more layer, beneath the file: defaults, then {@code beneath} (such
-     * as {@link #forTests()}), then the file, then {@code overrides}.
-     */
-    public static Config load(Map<String, ?> beneath, Path file, Map<String, ?> overrides) {
-        Config config = build(merged(beneath, file, overrides));
+        Config config = build(merged(file, overrides));
         // Else a message as large as a frame may be would be refused by every inbox, forever: by
         // the inbox's cap, or by one sender's share of it.
         long share = config.maxInboxBytes() / config.inboxSendersToFill();
@@ -129,13 +126,13 @@ public final class ConfigLoader {
     }
 
     /**
-     * Every setting that {@link #load(Map, Path, Map)} with the same arguments uses, as YAML with
+     * Every setting that {@link #load(Path, Map)} with the same arguments uses, as YAML with
      * config.yaml's keys in the order of the defaults above, passwords masked: so that the keys
      * and their effective values can be found from the jar alone. Checks the settings first.
      */
-    public static String effectiveYaml(Map<String, ?> beneath, Path file, Map<String, ?> overrides) {
-        load(beneath, file, overrides);
-        ObjectNode merged = merged(beneath, file, overrides);
+    public static String effectiveYaml(Path file, Map<String, ?> overrides) {
+        load(file, overrides);
+        ObjectNode merged = merged(file, overrides);
         ObjectNode ordered = new ObjectMapper().createObjectNode();
         for (String key : DEFAULTS.keySet()) {
             boolean secret = key.endsWith("password") && !merged.get(key).asText().isEmpty();
@@ -151,24 +148,46 @@ public final class ConfigLoader {
         }
     }
 
-    private static ObjectNode merged(Map<String, ?> beneath, Path file, Map<String, ?> overrides) {
+    private static ObjectNode merged(Path file, Map<String, ?> overrides) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode merged = json.valueToTree(DEFAULTS);
-        merge(merged, json.valueToTree(beneath), "settings beneath the file");
         if (file != null) {
-            JsonNode fromFile;
-            try {
-                fromFile = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
-            } catch (IOException e) {
-                throw new ConfigException(file + ": cannot read: " + e.getMessage());
-            }
+            JsonNode fromFile = read(file);
             if (fromFile != null && !fromFile.isNull() && !fromFile.isMissingNode()) {
                 if (!fromFile.isObject()) throw new ConfigException(file + ": must be a map of settings");
                 merge(merged, fromFile, file.toString());
             }
         }
         merge(merged, json.valueToTree(overrides), "override");
+        // config.yaml leaves it empty for the default, one per core; `--set hash_concurrency=` says the same
+        JsonNode hashConcurrency = merged.get("hash_concurrency");
+        if (hashConcurrency.isTextual() && hashConcurrency.asText().isBlank()) {
+            merged.set("hash_concurrency", json.valueToTree(DEFAULTS.get("hash_concurrency")));
+        }
         return merged;
+    }
+
+    /** The YAML in {@code file}. A key given twice is refused: the second would silently win. */
+    private static JsonNode read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(file + ": permission denied");
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        }
+        try {
+            return new ObjectMapper(YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+                    .readTree(text);
+        } catch (JsonProcessingException e) {
+            // The YAML parser's own message runs over several lines, with a caret under the column.
+            String what = e.getOriginalMessage().lines().findFirst().orElse("not YAML");
+            int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+            throw new ConfigException(file + (line > 0 ? ", line " + line : "") + ": " + what);
+        }
     }
 
     /**
@@ -190,7 +209,8 @@ public final class ConfigLoader {
      *     default 512 MiB free, and every upload would get 507.
      * </ul>
      * Ports and the data directory are not among them: a test passes its own (port 0, a temporary
-     * directory).
+     * directory). {@code serve} lays them over the config file, not beneath it: config.yaml sets
+     * every key, so that beneath it they would never apply.
      */
     public static Map<String, Object> forTests() {
         Map<String, Object> t = new LinkedHashMap<>();
@@ -213,11 +233,45 @@ public final class ConfigLoader {
         for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!DEFAULTS.containsKey(e.getKey())) {
-                throw new ConfigException(source + ": unknown key '" + e.getKey() + "' (known: "
-                        + String.join(", ", new java.util.TreeSet<>(DEFAULTS.keySet())) + ")");
+                String closest = closestKey(e.getKey());
+                throw new ConfigException(source + ": unknown key '" + e.getKey() + "'" + (closest != null
+                        ? "; did you mean '" + closest + "'?"
+                        : " (serve --print-config lists every key)"));
             }
             if (!e.getValue().isNull()) into.set(e.getKey(), e.getValue());
         }
+    }
+
+    /** The known key that {@code typo} is likely a misspelling of, or null if none is close. */
+    private static String closestKey(String typo) {
+        String closest = null;
+        int best = Math.max(2, typo.length() / 3) + 1; // a third of it wrong is a different word
+        for (String key : DEFAULTS.keySet()) {
+            int d = editDistance(typo, key);
+            if (d < best) {
+                closest = key;
+                best = d;
+            }
+        }
+        return closest;
+    }
+
+    /** How many characters must be inserted, deleted or replaced to make {@code a} into {@code b} (Levenshtein). */
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) previous[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int replace = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(replace, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private static Config build(ObjectNode n) {
@@ -234,15 +288,15 @@ public final class ConfigLoader {
                 integer(n, "db_pool_size", 2, 256),
                 integer(n, "partitions", 1, 65536),
                 integer(n, "commit_lanes", 1, 64),
-                duration(n, "group_commit_delay", Duration.ZERO, Duration.ofSeconds(1)),
-                duration(n, "ack_grace", Duration.ZERO, Duration.ofSeconds(60)),
+                duration(n, "group_commit_delay", "0ms", "1s"),
+                duration(n, "ack_grace", "0ms", "60s"),
                 integer(n, "group_commit_max_batch", 1, 1_000_000),
                 longInteger(n, "group_commit_max_batch_bytes", 1024, 1L << 30),
                 integer(n, "commit_queue_capacity", 16, 10_000_000),
                 integer(n, "max_frame_bytes", 1024, FrameCodec.MAX_FRAME_BYTES_LIMIT),
                 integer(n, "max_bad_frames", 1, 1_000_000),
-                duration(n, "idle_timeout", Duration.ofSeconds(1), Duration.ofDays(1)),
-                duration(n, "login_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
+                duration(n, "idle_timeout", "1s", "24h"),
+                duration(n, "login_timeout", "100ms", "1h"),
                 integer(n, "outbox_capacity", 8, 1_000_000),
                 socketSendBuffer(n),
                 integer(n, "max_inbox_items", 16, 100_000_000),
@@ -253,19 +307,19 @@ public final class ConfigLoader {
                 new HttpLimits(
                         integer(n, "http_max_connections", 1, 1_000_000),
                         integer(n, "http_per_address", 1, 1_000_000),
-                        duration(n, "http_header_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
-                        duration(n, "http_idle_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
-                        duration(n, "http_transfer_timeout", Duration.ofSeconds(1), Duration.ofDays(1))),
+                        duration(n, "http_header_timeout", "100ms", "1h"),
+                        duration(n, "http_idle_timeout", "100ms", "1h"),
+                        duration(n, "http_transfer_timeout", "1s", "24h")),
                 integer(n, "password_iterations", 1, 100_000_000),
                 integer(n, "hash_concurrency", 1, 1024),
-                duration(n, "token_ttl", Duration.ofSeconds(1), Duration.ofDays(3650)),
+                duration(n, "token_ttl", "1s", "3650d"),
                 integer(n, "tokens_per_user", 1, 1000),
                 integer(n, "send_keys_per_user", 1, 1_000_000),
-                duration(n, "send_key_ttl", Duration.ofSeconds(1), Duration.ofDays(365)),
+                duration(n, "send_key_ttl", "1s", "365d"),
                 integer(n, "max_group_size", 2, 1_000_000),
                 integer(n, "max_groups_per_user", 1, 1_000_000),
                 integer(n, "max_subscriptions", 1, 10_000_000),
-                duration(n, "media_ttl", Duration.ofMillis(1), Duration.ofDays(3650)),
+                duration(n, "media_ttl", "1ms", "3650d"),
                 longInteger(n, "max_media_bytes", 1, 1L << 40),
                 longInteger(n, "media_quota", 1, 1L << 50),
                 longInteger(n, "media_min_free_bytes", 0, 1L << 50),
@@ -273,10 +327,10 @@ public final class ConfigLoader {
                 integer(n, "send_burst", 1, 10_000_000),
                 integer(n, "login_failures_per_user", 1, 1_000_000),
                 integer(n, "login_failures_per_address", 1, 1_000_000),
-                duration(n, "login_failure_window", Duration.ofSeconds(1), Duration.ofDays(1)),
+                duration(n, "login_failure_window", "1s", "24h"),
                 integer(n, "registrations_per_address", 1, 100_000_000),
-                duration(n, "registration_window", Duration.ofSeconds(1), Duration.ofDays(1)),
-                duration(n, "write_stall_timeout", Duration.ofMillis(100), Duration.ofHours(1)),
+                duration(n, "registration_window", "1s", "24h"),
+                duration(n, "write_stall_timeout", "100ms", "1h"),
                 text(n, "tls_keystore").isBlank() ? null : Path.of(text(n, "tls_keystore")),
                 text(n, "tls_keystore_password"));
     }
@@ -321,24 +375,40 @@ public final class ConfigLoader {
         return value;
     }
 
-    private static Duration duration(ObjectNode n, String key, Duration min, Duration max) {
+    /** The duration at {@code key}, from {@code min} to {@code max}, both written as in config.yaml. */
+    private static Duration duration(ObjectNode n, String key, String min, String max) {
         String s = n.get(key).asText().trim();
         Matcher m = DURATION.matcher(s);
         if (!m.matches()) {
             throw new ConfigException("'" + key + "' must be a duration such as 5ms, 300s, 30m, 24h or 30d, not '"
                     + s + "'");
         }
-        long v = Long.parseLong(m.group(1));
-        Duration d = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(v);
-            case "s" -> Duration.ofSeconds(v);
-            case "m" -> Duration.ofMinutes(v);
-            case "h" -> Duration.ofHours(v);
-            default -> Duration.ofDays(v);
-        };
-        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        Duration d = parseDuration(m);
+        if (d == null || d.compareTo(parseDuration(min)) < 0 || d.compareTo(parseDuration(max)) > 0) {
             throw new ConfigException("'" + key + "' must be between " + min + " and " + max + ", not " + s);
         }
         return d;
+    }
+
+    private static Duration parseDuration(String s) {
+        Matcher m = DURATION.matcher(s);
+        if (!m.matches()) throw new IllegalArgumentException("not a duration: " + s);
+        return parseDuration(m);
+    }
+
+    /** The duration that {@code m} matched, or null if its number does not fit in a long, or its seconds. */
+    private static Duration parseDuration(Matcher m) {
+        try {
+            long v = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(v);
+                case "s" -> Duration.ofSeconds(v);
+                case "m" -> Duration.ofMinutes(v);
+                case "h" -> Duration.ofHours(v);
+                default -> Duration.ofDays(v);
+            };
+        } catch (NumberFormatException | ArithmeticException e) {
+            return null;
+        }
     }
 }

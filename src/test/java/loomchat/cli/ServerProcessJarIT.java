@@ -89,6 +89,22 @@ class ServerProcessJarIT {
     }
 
     @Test
+    void sighupStopsTheServerCleanlyAsSigtermDoes() throws Exception {
+        // given a running server
+        ServerJar.Server server = jar.serve(dataDir);
+
+        // when the terminal it ran in goes away
+        Process hup = new ProcessBuilder("kill", "-HUP", String.valueOf(server.process().pid())).start();
+        assertEquals(0, hup.waitFor());
+
+        // then it shuts down cleanly and exits 0
+        assertTrue(server.process().waitFor(30, TimeUnit.SECONDS), "stopped within 30 s of SIGHUP");
+        assertEquals(0, server.process().exitValue());
+        List<String> err = jar.stderrLines(server.process());
+        assertTrue(err.stream().anyMatch(l -> l.endsWith("stopped")), "stderr: " + err);
+    }
+
+    @Test
     void badConfigurationExitsNonZeroWithOneLineNamingTheKey() throws Exception {
         Path config = workDir.resolve("bad.yaml");
         Files.writeString(config, "port: 0\nmax_frame_byte: 100\n");

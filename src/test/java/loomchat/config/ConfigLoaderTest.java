@@ -3,6 +3,7 @@ package loomchat.config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,28 +142,14 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void theTestSettingsLieBeneathTheFileAndTheOverrides() throws Exception {
-        // given the test settings, a file that sets one of them and an override of another
-        Path f = file("password_iterations: 5000\n");
-
-        // when they are loaded together
-        Config c = ConfigLoader.load(ConfigLoader.forTests(), f, Map.of("bind", "0.0.0.0"));
-
-        // then the file and the override win, and the rest of the test settings hold
-        assertEquals(5000, c.passwordIterations());
-        assertEquals("0.0.0.0", c.bind());
-        assertEquals(Duration.ofMillis(200), c.ackGrace());
-        assertEquals(1_000_000, c.loginFailuresPerAddress());
-    }
-
-    @Test
     void thePrintedSettingsReadBackAsAFileGiveTheSameSettings() throws Exception {
-        // given settings from the test layer and an override
-        Map<String, Object> overrides = Map.of("partitions", 128, "send_key_ttl", "12h");
-        Config original = ConfigLoader.load(ConfigLoader.forTests(), null, overrides);
+        // given the test settings and two more overrides
+        Map<String, Object> overrides = new HashMap<>(ConfigLoader.forTests());
+        overrides.putAll(Map.of("partitions", 128, "send_key_ttl", "12h"));
+        Config original = ConfigLoader.load(null, overrides);
 
         // when they are printed and the print is loaded as a config file
-        String yaml = ConfigLoader.effectiveYaml(ConfigLoader.forTests(), null, overrides);
+        String yaml = ConfigLoader.effectiveYaml(null, overrides);
         Config reread = ConfigLoader.load(file(yaml), Map.of());
 
         // then nothing changed, and every key was there
@@ -174,9 +161,86 @@ class ConfigLoaderTest {
 
     @Test
     void thePrintedSettingsMaskPasswords() {
-        String yaml = ConfigLoader.effectiveYaml(Map.of(), null, Map.of("db_password", "hunter2"));
+        String yaml = ConfigLoader.effectiveYaml(null, Map.of("db_password", "hunter2"));
 
         assertFalse(yaml.contains("hunter2"), yaml);
         assertTrue(yaml.contains("db_password: \"***\"") || yaml.contains("db_password: '***'"), yaml);
+    }
+
+    @Test
+    void anUnknownKeyNamesTheClosestKnownOne() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(file("max_frame_byte: 100\n"), Map.of()));
+
+        assertTrue(e.getMessage().endsWith("unknown key 'max_frame_byte'; did you mean 'max_frame_bytes'?"),
+                e.getMessage());
+    }
+
+    @Test
+    void anUnknownKeyLikeNoKnownOneIsRefusedInOneShortLine() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.of(Map.of("colour", "red")));
+
+        assertTrue(e.getMessage().contains("unknown key 'colour'"), e.getMessage());
+        assertFalse(e.getMessage().contains("did you mean"), e.getMessage());
+        assertTrue(e.getMessage().length() < 100, e.getMessage());
+    }
+
+    @Test
+    void aKeyGivenTwiceInTheFileIsRefusedByName() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(file("port: 7070\nbind: 0.0.0.0\nport: 9000\n"), Map.of()));
+
+        assertTrue(e.getMessage().contains("'port'"), e.getMessage());
+        assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+    }
+
+    @Test
+    void aFileThatIsNotYamlIsRefusedInOneLineWithItsLineNumber() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(file("port: 7070\n  bind: [\n"), Map.of()));
+
+        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void aMissingFileIsReportedAsNoSuchFile() {
+        Path missing = dir.resolve("missing.yaml");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(missing, Map.of()));
+
+        assertEquals(missing + ": no such file", e.getMessage());
+    }
+
+    @Test
+    void aDurationRangeIsGivenInTheFilesOwnUnits() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.of(Map.of("idle_timeout", "10ms")));
+
+        assertEquals("'idle_timeout' must be between 1s and 24h, not 10ms", e.getMessage());
+    }
+
+    @Test
+    void aDurationWithMoreDigitsThanANumberHoldsIsRefusedByName() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(file("idle_timeout: 99999999999999999999s\n"), Map.of()));
+
+        assertTrue(e.getMessage().startsWith("'idle_timeout' must be between"), e.getMessage());
+    }
+
+    @Test
+    void aDurationLongerThanADurationHoldsIsRefusedByName() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.of(Map.of("token_ttl", "9999999999999999d")));
+
+        assertTrue(e.getMessage().startsWith("'token_ttl' must be between"), e.getMessage());
+    }
+
+    @Test
+    void aBlankHashConcurrencyMeansOnePerCore() throws Exception {
+        int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+        assertEquals(cores, ConfigLoader.of(Map.of("hash_concurrency", "")).hashConcurrency()); // --set hash_concurrency=
+        assertEquals(cores, ConfigLoader.load(file("hash_concurrency: \"\"\n"), Map.of()).hashConcurrency());
+        assertEquals(cores, ConfigLoader.load(file("hash_concurrency:\n"), Map.of()).hashConcurrency());
     }
 }
