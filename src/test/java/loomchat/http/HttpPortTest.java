@@ -172,27 +172,59 @@ class HttpPortTest extends ServerTest {
         }
     }
 
-    @Test
-    void aHttp11RequestWithoutAHostIsRefused() throws Exception {
-        try (RawHttp http = new RawHttp(server.httpPort())) {
-            RawHttp.Response r = http.send("GET /health HTTP/1.1\r\n\r\n").read();
+    // What could let two parties disagree on where a request ends, or is malformed, is refused
+    // with a JSON error, and the connection ends: nothing after it is read as a request.
 
-            assertEquals(400, r.status());
-            assertEquals("{\"error\":\"bad_host\"}", r.body());
-        }
+    @Test
+    void aLengthTogetherWithChunkedFramingIsRefused() throws Exception {
+        // (the start of request smuggling: a proxy in front may read one framing, we the other)
+        assertRefused("POST /media HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                400, "length_and_transfer_encoding");
+    }
+
+    @Test
+    void twoDifferentLengthsAreRefused() throws Exception {
+        assertRefused("POST /media HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde",
+                400, "bad_content_length");
+    }
+
+    @Test
+    void aTransferCodingOtherThanChunkedIsRefused() throws Exception {
+        assertRefused("POST /media HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+                501, "transfer_encoding_not_supported");
+    }
+
+    @Test
+    void aHttp10RequestWithATransferCodingIsRefused() throws Exception {
+        assertRefused("POST /media HTTP/1.0\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n0\r\n\r\n",
+                400, "bad_request");
     }
 
     @Test
     void aControlCharacterAtTheEdgeOfAFieldValueIsRefusedNotTrimmed() throws Exception {
-        try (RawHttp http = new RawHttp(server.httpPort())) {
-            // when a coding carries a vertical tab, which a trim to whitespace would drop and a proxy
-            // in front might read as another coding
-            RawHttp.Response r = http.send("POST /media HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\u000b\r\n\r\n")
-                    .read();
+        // (a trim to whitespace would drop the vertical tab, and a proxy might read another coding)
+        assertRefused("POST /media HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\u000b\r\n\r\n", 400, "bad_request");
+    }
 
-            assertEquals(400, r.status());
-            assertTrue(http.closedByServer());
-        }
+    @Test
+    void aFieldFoldedOverTwoLinesIsRefused() throws Exception {
+        assertRefused("GET /health HTTP/1.1\r\nHost: x\r\nX-A: one\r\n two\r\n\r\n", 400, "bad_request");
+    }
+
+    @Test
+    void aHttp11RequestWithoutAHostIsRefused() throws Exception {
+        assertRefused("GET /health HTTP/1.1\r\n\r\n", 400, "bad_host");
+    }
+
+    @Test
+    void aHeadOfTooManyFieldsIsRefusedWith431() throws Exception {
+        assertRefused("GET /health HTTP/1.1\r\nHost: x\r\n" + "X-Field: v\r\n".repeat(101) + "\r\n",
+                431, "headers_too_large");
+    }
+
+    @Test
+    void aVersionOtherThanHttp1IsRefusedWith505() throws Exception {
+        assertRefused("GET /health HTTP/2.0\r\n\r\n", 505, "http_version_not_supported");
     }
 
     @Test
@@ -205,84 +237,6 @@ class HttpPortTest extends ServerTest {
 
             // then the connection ends without a 201
             assertTrue(http.closedByServer());
-        }
-    }
-
-    @Test
-    void aHttp10RequestWithATransferCodingIsRefused() throws Exception {
-        try (RawHttp http = new RawHttp(server.httpPort())) {
-            RawHttp.Response r = http.send("POST /media HTTP/1.0\r\nTransfer-Encoding: chunked\r\n"
-                    + "Connection: keep-alive\r\n\r\n0\r\n\r\n").read();
-
-            assertEquals(400, r.status());
-            assertTrue(http.closedByServer());
-        }
-    }
-
-    @Test
-    void aLengthTogetherWithChunkedFramingIsRefusedAndTheConnectionClosed() throws Exception {
-        try (RawHttp http = new RawHttp(server.httpPort())) {
-            // when a request's body could be framed two ways (the start of request smuggling)
-            RawHttp.Response r = http.send("POST /media HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + "0\r\n\r\n").read();
-
-            // then it is refused, and nothing after it is read as a request
-            assertEquals(400, r.status());
-            assertEquals("{\"error\":\"length_and_transfer_encoding\"}", r.body());
-            assertTrue(http.closedByServer());
-        }
-    }
-
-    @Test
-    void twoDifferentLengthsAreRefused() throws Exception {
-        try (RawHttp http = new RawHttp(server.httpPort())) {
-            RawHttp.Response r = http.send("POST /media HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde")
-                    .read();
-
-            assertEquals(400, r.status());
-            assertEquals("{\"error\":\"bad_content_length\"}", r.body());
-        }
-    }
-
-    @Test
-    void aTransferCodingOtherThanChunkedIsRefused() throws Exception {
-        try (RawHttp http = new RawHttp(server.httpPort())) {
-            RawHttp.Response r = http.send("POST /media HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").read();
-
-            assertEquals(501, r.status());
-            assertEquals("{\"error\":\"transfer_encoding_not_supported\"}", r.body());
-        }
-    }
-
-    @Test
-    void aHeadOfTooManyFieldsIsRefusedWith431() throws Exception {
-        try (RawHttp http = new RawHttp(server.httpPort())) {
-            StringBuilder head = new StringBuilder("GET /health HTTP/1.1\r\nHost: x\r\n");
-            for (int i = 0; i < 101; i++) head.append("X-Field-").append(i).append(": v\r\n");
-
-            RawHttp.Response r = http.send(head.append("\r\n").toString()).read();
-
-            assertEquals(431, r.status());
-            assertEquals("{\"error\":\"headers_too_large\"}", r.body());
-        }
-    }
-
-    @Test
-    void aFieldFoldedOverTwoLinesIsRefused() throws Exception {
-        try (RawHttp http = new RawHttp(server.httpPort())) {
-            RawHttp.Response r = http.send("GET /health HTTP/1.1\r\nHost: x\r\nX-A: one\r\n two\r\n\r\n").read();
-
-            assertEquals(400, r.status());
-            assertEquals("{\"error\":\"bad_request\"}", r.body());
-        }
-    }
-
-    @Test
-    void aVersionOtherThanHttp1IsRefusedWith505() throws Exception {
-        try (RawHttp http = new RawHttp(server.httpPort())) {
-            RawHttp.Response r = http.send("GET /health HTTP/2.0\r\n\r\n").read();
-
-            assertEquals(505, r.status());
         }
     }
 
@@ -367,6 +321,18 @@ class HttpPortTest extends ServerTest {
 
             // then it reads the 401, not a reset
             assertEquals(401, r.statusCode());
+        }
+    }
+
+    /** Sends {@code request} on a new connection; expects {@code status} with {@code {"error":code}}, then the connection's end. */
+    private void assertRefused(String request, int status, String code) throws Exception {
+        try (RawHttp http = new RawHttp(server.httpPort())) {
+            RawHttp.Response r = http.send(request).read();
+
+            assertEquals(status, r.status(), r.body());
+            assertEquals("{\"error\":\"" + code + "\"}", r.body());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(http.closedByServer());
         }
     }
 
