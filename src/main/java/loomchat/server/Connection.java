@@ -112,6 +112,10 @@ final class Connection implements Runnable, Outbox.Requests, AutoCloseable {
             outbox.awaitFlushed(LAST_FLUSH_MILLIS);
         } catch (SocketException e) {
             LOG.log(System.Logger.Level.DEBUG, "{0}: {1}", name(), e.getMessage()); // peer reset, or closed by us
+        } catch (javax.net.ssl.SSLException e) {
+            // Most often plain TCP to the TLS port, or a failed handshake: anyone can make one a
+            // connection, so one a connection at the default level would be a lever to flood the log.
+            LOG.log(System.Logger.Level.DEBUG, "{0}: TLS failed: {1}", name(), e.toString());
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "{0}: connection failed: {1}", name(), e.toString());
         } finally {

@@ -526,18 +526,19 @@ final class Outbox implements Endpoint {
     }
 
     /**
-     * The writer closes the socket itself, and stays {@link #writer} until it has: a TLS close
-     * writes a {@code close_notify}, which a peer that does not read can hold up forever, and a
-     * close from elsewhere (a timeout, shutdown) must then cut it.
+     * The writer, done writing, closes the socket itself, politely (a TLS close writes its
+     * {@code close_notify}). It stops being the {@link #writer} first: a close from elsewhere
+     * meanwhile (the connection's own end, a timeout, shutdown) then finds no write to cut and
+     * leaves this close to finish, which is timed, so that the sweep cuts it if the peer holds it up.
      */
     private void closeAsWriter() {
-        closeSocket(null);
         lock.lock();
         try {
             writer = null;
         } finally {
             lock.unlock();
         }
+        closeSocket(null);
     }
 
     /** Under the lock: below half the frames and {@link #ROOM_BYTES}, where notices are taken and the reader reads. */
@@ -580,7 +581,7 @@ final class Outbox implements Endpoint {
             writing = false;
             changed.signalAll();
             if (closing) {
-                markClosed(); // the writer closes the socket next, and stays the writer until it has
+                markClosed(); // the writer closes the socket next (closeAsWriter)
                 return Next.CLOSE;
             }
             writer = null;

@@ -55,6 +55,25 @@ class StuckCloseTest {
     }
 
     @Test
+    void theWritersOwnCloseIsLeftToFinishWhenTheConnectionEnds() throws Exception {
+        // given a writer that wrote everything and is closing the socket politely (a TLS
+        // close_notify, held up here until the TCP socket beneath is closed)
+        StuckSocket socket = new StuckSocket();
+        Outbox outbox = outboxOver(socket);
+        outbox.finish();
+        assertTrue(socket.closing.await(5, TimeUnit.SECONDS));
+
+        // when the connection's own end closes the outbox too, as its try-with-resources does
+        outbox.close();
+
+        // then the polite close is not cut short (a cut would end the TLS stream without its
+        // close_notify, which a strict client takes for truncation); the sweep still times it
+        assertFalse(socket.rawClosed.await(200, TimeUnit.MILLISECONDS), "the TCP socket was cut under the close");
+        assertTrue(outbox.cutIfStalled(TimeUnit.SECONDS.toNanos(30), System.nanoTime() + TimeUnit.HOURS.toNanos(1)));
+        assertTrue(socket.ended.await(5, TimeUnit.SECONDS));
+    }
+
+    @Test
     void aCloseWhileAWriteIsStuckClosesTheTcpSocketBeneathIt() throws Exception {
         // given a writer stuck in a write to a client that does not read: it ends only when the
         // TCP socket beneath is closed
