@@ -118,6 +118,12 @@ public final class ConfigLoader {
             throw new ConfigException("'max_inbox_bytes' / 'inbox_senders_to_fill' (" + share
                     + ") must be at least 'max_frame_bytes' (" + config.maxFrameBytes() + ")");
         }
+        // Each lane holds a pooled connection while it writes a batch; logins, groups and media
+        // need theirs too. With no connection left over, they would wait out the pool's timeout.
+        if (config.dbPoolSize() <= config.commitLanes()) {
+            throw new ConfigException("'db_pool_size' (" + config.dbPoolSize() + ") must be more than 'commit_lanes' ("
+                    + config.commitLanes() + "): each lane holds a database connection while it writes");
+        }
         if (config.maxInboxItems() / config.inboxSendersToFill() < 1) {
             throw new ConfigException("'inbox_senders_to_fill' (" + config.inboxSendersToFill()
                     + ") must be at most 'max_inbox_items' (" + config.maxInboxItems() + ")");

@@ -203,7 +203,11 @@ public final class HttpPort implements AutoCloseable {
         }
     }
 
-    /** Stops accepting and closes every connection, in the middle of a transfer or not. */
+    /**
+     * Stops accepting, closes every connection, in the middle of a transfer or not, and waits a
+     * little for their threads to end: a handler still running (an upload that read its whole
+     * body) must not reach the database after the server has closed it.
+     */
     @Override
     public void close() {
         closing = true;
@@ -213,6 +217,9 @@ public final class HttpPort implements AutoCloseable {
         for (HttpConnection c : refused) c.close();
         try {
             if (acceptor.isAlive()) acceptor.join(2000);
+            if (!permits.tryAcquire(limits.maxConnections(), 2, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "{0} http connections still ending", String.valueOf(open.size()));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -86,6 +86,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aPoolNoLargerThanTheCommitLanesIsRefused() {
+        // every lane may hold a connection at once, leaving none for logins, groups and media
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.of(Map.of("commit_lanes", 8, "db_pool_size", 8)));
+        assertTrue(e.getMessage().contains("db_pool_size") && e.getMessage().contains("commit_lanes"), e.getMessage());
+    }
+
+    @Test
     void durationsTakeAUnit() {
         Config c = ConfigLoader.of(Map.of("group_commit_delay", "5ms", "idle_timeout", "300s",
                 "login_timeout", "2m", "send_key_ttl", "24h", "token_ttl", "30d"));
