@@ -20,8 +20,10 @@ import loomchat.config.HttpLimits;
  * <p>Every phase has a deadline, which the port's sweep enforces by closing the socket: a
  * blocking read or write has no timeout of its own worth having (a client sending a byte every
  * few seconds would reset a read timeout for ever). Waiting for a next request may take
- * {@code http_idle_timeout}; a head, once its first byte is in, {@code http_header_timeout};
- * reading a body and handling it, then writing the answer, {@code http_transfer_timeout} each.
+ * {@code http_idle_timeout}; a head, once its first byte is in, {@code http_header_timeout}
+ * (a connection's first, from the accept); reading a body and handling it
+ * {@code http_transfer_timeout}; writing the answer as long again if it is a download, else
+ * {@code http_header_timeout}.
  */
 final class HttpConnection implements Runnable {
     private static final System.Logger LOG = System.getLogger(HttpConnection.class.getName());
@@ -38,7 +40,7 @@ final class HttpConnection implements Runnable {
     private final Socket raw;
     private final HttpPort port;
     private final HttpLimits limits;
-    /** When the sweep closes this connection ({@link System#nanoTime()}); Long.MAX_VALUE: never. */
+    /** When the sweep closes this connection ({@link System#nanoTime()}): the current phase's deadline. */
     private volatile long deadline;
 
     HttpConnection(Socket raw, HttpPort port, HttpLimits limits, long deadline) {
@@ -218,7 +220,6 @@ final class HttpConnection implements Runnable {
     void refuse(int status, String code) {
         try (Socket self = raw; Socket socket = port.secure(raw)) {
             write(socket.getOutputStream(), HttpResponse.json(status, "{\"error\":\"" + code + "\"}"), false, false);
-            socket.getOutputStream().flush();
         } catch (IOException ignored) {
             // gone already, or too slow
         } finally {

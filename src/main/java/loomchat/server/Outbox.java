@@ -82,7 +82,7 @@ final class Outbox implements Endpoint {
     private boolean closing;           // write what is queued, then close the socket
     private volatile boolean replacing; // taken over: owed replies still go out, then the close (replaced()); set under the lock
     private boolean closed;
-    private Thread writer;             // the writer thread while it may still touch the socket, its close included
+    private Thread writer;             // the writer thread while it writes: a close meanwhile cuts the socket under it
     private boolean closingSocket;     // a close of the socket has begun (closeAsCloser)
     private volatile String user;      // set once the login reply is queued: the inbox opens
     private String loginOwed;          // a login's id from its attach until its ok is queued
