@@ -20,7 +20,6 @@ import loomchat.client.ChatClient;
 import loomchat.client.ChatConsole;
 import loomchat.client.ChatException;
 import loomchat.client.MediaClient;
-import loomchat.protocol.ClientFrame;
 import loomchat.protocol.ServerFrame;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,7 +36,7 @@ import picocli.CommandLine.Option;
 @Command(name = "client", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Chat from the terminal: /to NAME MESSAGE sends, /help lists the commands.")
 public final class ClientCommand implements Callable<Integer> {
-    /** Shorter than the server's default idle timeout (300 s), so a quiet session stays up. */
+    /** A ping after this long quiet, well inside the server's default idle timeout (300 s); nothing back for twice this, and the connection is given up. */
     private static final Duration KEEP_ALIVE = Duration.ofSeconds(60);
 
     @Option(names = "--host", defaultValue = "localhost", description = "Server host (default: ${DEFAULT-VALUE}).")
@@ -107,9 +106,10 @@ public final class ClientCommand implements Callable<Integer> {
                     end.complete(1);
                 }
             });
-            Thread pinger = Thread.ofVirtual().name("keep-alive").start(() -> keepAlive(client));
+            // A ping while quiet keeps the server's idle_timeout away, and a connection that died
+            // without a word (a NAT that forgot it, a switch of networks) is noticed and reported.
+            client.keepAlive(KEEP_ALIVE);
             int code = waitFor(end);
-            pinger.interrupt();
             if (code != 0 && client.closeCause() != null) {
                 System.err.println("disconnected: " + client.closeCause().getMessage());
             }
@@ -161,17 +161,6 @@ public final class ClientCommand implements Callable<Integer> {
             return Boolean.TRUE.equals(isTerminal.invoke(console)) ? console : null;
         } catch (ReflectiveOperationException e) {
             return console; // JDK 21: a non-null console is a terminal
-        }
-    }
-
-    private static void keepAlive(ChatClient client) {
-        try {
-            while (client.isOpen()) {
-                Thread.sleep(KEEP_ALIVE);
-                client.request(new ClientFrame.Ping(client.nextId())); // the reply needs no attention
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // the session is over
         }
     }
 
