@@ -12,5 +12,9 @@
  * {@link loomchat.chat.LoginThrottle} slows password guessing, and
  * {@link loomchat.chat.TokenCache} keeps recent tokens in memory, so that a reconnect storm does
  * not queue on the database.
+ *
+ * <p>Every per-address limit counts a client by {@link loomchat.chat.ClientAddress} (an IPv4
+ * address, or an IPv6 /64), and {@link loomchat.chat.AddressCounts} counts connections that way
+ * for both ports: those not yet logged in on the chat port, all of them on the HTTP port.
  */
 package loomchat.chat;
