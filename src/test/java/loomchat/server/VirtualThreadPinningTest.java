@@ -97,7 +97,10 @@ class VirtualThreadPinningTest {
         assertEquals(List.of(), offenders, "use ReentrantLock: synchronized pins virtual threads on JDK 21-23");
     }
 
-    /** Logins by password and token, pipelined sends, pushes, acks and receipts, from several users at once. */
+    /**
+     * Logins by password and token, pipelined sends, pushes, acks and receipts, and an upload and
+     * a download on the HTTP port, from several users at once.
+     */
     private static void burst(TestServer server, String prefix) throws Exception {
         for (int u = 0; u < USERS; u++) server.register(prefix + u);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -124,12 +127,29 @@ class VirtualThreadPinningTest {
                             else receipts++;
                             w.ack(f.path("seq").asLong());
                         }
+                        uploadAndDownload(server, token); // before the logout, which revokes the token
                         w.request("{'type':'logout','id':'bye'}", "bye");
                     }
                     return null;
                 }));
             }
             for (Future<?> f : done) f.get();
+        }
+    }
+
+    private static void uploadAndDownload(TestServer server, String token) throws Exception {
+        java.net.URI media = java.net.URI.create("http://127.0.0.1:" + server.httpPort() + "/media");
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            java.net.http.HttpResponse<String> up = http.send(java.net.http.HttpRequest.newBuilder(media)
+                    .header("Authorization", "Bearer " + token)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[10_000])).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, up.statusCode(), up.body());
+            String id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(up.body()).path("media").asText();
+            java.net.http.HttpResponse<byte[]> down = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(media + "/" + id)).header("Authorization", "Bearer " + token).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(10_000, down.body().length);
         }
     }
 
