@@ -30,7 +30,11 @@ final class HttpConnection implements Runnable {
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** How long a connection that ends with a body unread goes on reading it, so the client sees our answer. */
     static final long LINGER_NANOS = 2_000_000_000L;
-    private static final int COPY_BYTES = 8192;
+    /**
+     * The buffer a response body is copied through, for its length only: a 16 MiB download took
+     * 20-33 ms on loopback through 8 KiB, 16-23 ms through 32 KiB, as with the JDK's server.
+     */
+    private static final int COPY_BYTES = 32 * 1024;
     /** An answer up to this long is written under the head's deadline, not the transfer's. */
     static final int SHORT_ANSWER_BYTES = 64 * 1024;
     /** RFC 9110's IMF-fixdate: the day always two digits, which RFC_1123_DATE_TIME does not give. */
@@ -182,7 +186,7 @@ final class HttpConnection implements Runnable {
         } catch (IOException | UnsupportedOperationException e) {
             return; // gone already, or a socket that cannot half-close: close it
         }
-        byte[] drop = new byte[COPY_BYTES];
+        byte[] drop = new byte[HttpInput.BUFFER_BYTES];
         try {
             while (in.read(drop, 0, drop.length) >= 0) {
                 // until the client closes, or the sweep does at the deadline
