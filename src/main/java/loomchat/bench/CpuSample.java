@@ -19,6 +19,16 @@ import java.nio.file.Path;
  */
 record CpuSample(double serverSeconds, double generatorSeconds, long machineBusyTicks, long machineTicks) {
 
+    /**
+     * The sample at the start of a measured phase, where the server's peak RSS also restarts
+     * ({@link ServerProbe#restartPeakRss}), so that {@link Report#cpu} reports this phase's peak
+     * and not one an earlier workload on the same server reached.
+     */
+    static CpuSample startMeasuring(ServerProbe server) {
+        if (server != null) server.restartPeakRss();
+        return take(server);
+    }
+
     static CpuSample take(ServerProbe server) {
         double generator = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime() / 1e9;

@@ -1,7 +1,7 @@
 package loomchat.bench;
 
+import java.util.BitSet;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import loomchat.protocol.ServerFrame;
 
@@ -9,28 +9,53 @@ import loomchat.protocol.ServerFrame;
  * The receiving side of one round: checks that each receiver gets messages 0..n-1 of its stream
  * exactly once and in order, and records how long each took from its send time.
  *
- * <p>Each receiver's counter is touched by that receiver's reader thread only; the atomic array
- * is there so that the main thread can read the totals while the round runs.
+ * <p>Each receiver keeps the set of numbers it has had and the highest of them, so that every
+ * anomaly is named for what it is: a number had before is a duplicate; a new number below the
+ * highest is out of order (it arrived late, after a later one); a number never had is missing,
+ * however the others arrived. Counting "the next expected number" instead, as this class once
+ * did, took a gap for a single loss and every late arrival after it for a duplicate.
+ *
+ * <p>A receiver's state is touched by that receiver's reader thread only; the totals are
+ * {@link LongAdder}s so that the main thread can read them while the round runs.
+ *
+ * <p>A round may be given the round before it ({@code earlier}): a message of the earlier round
+ * that arrives during this one is then checked against the earlier round (a repeat there is the
+ * earlier round's duplicate) rather than ignored, so that the warm-up is verified to the end.
+ * Messages of other runs, with tags of neither round, are counted as stale and otherwise ignored.
  */
 final class Delivery {
     final String tag;
     final int messages;
     final Latency latency = new Latency();
+    /** Distinct messages of this round that reached the receiver of their stream. */
     final LongAdder delivered = new LongAdder();
     final LongAdder duplicates = new LongAdder();
     final LongAdder outOfOrder = new LongAdder();
+    /** Messages of this round with another receiver's stream, or a number outside the round. */
+    final LongAdder misdelivered = new LongAdder();
     final LongAdder stale = new LongAdder();
-    private final AtomicLongArray next;
+    private final Delivery earlier;
+    private final BitSet[] seen;
+    private final int[] highest;
+    private final int[] distinct;
     private final CountDownLatch complete;
 
     /**
      * @param receivers how many receivers check a stream
      * @param done      counted down once per receiver that has its whole stream
+     * @param earlier   the run's previous round, whose late messages this one passes back to it (may be null)
      */
-    Delivery(String tag, int messages, int receivers, CountDownLatch done) {
+    Delivery(String tag, int messages, int receivers, CountDownLatch done, Delivery earlier) {
         this.tag = tag;
         this.messages = messages;
-        this.next = new AtomicLongArray(receivers);
+        this.earlier = earlier;
+        this.seen = new BitSet[receivers];
+        this.highest = new int[receivers];
+        this.distinct = new int[receivers];
+        for (int r = 0; r < receivers; r++) {
+            seen[r] = new BitSet(messages);
+            highest[r] = -1;
+        }
         this.complete = done;
     }
 
@@ -39,32 +64,42 @@ final class Delivery {
         if (!(item instanceof ServerFrame.Msg m)) return; // receipts and group events
         long now = System.nanoTime();
         Stamp s = Stamp.parse(m.body());
-        if (s == null || !s.tag().equals(tag)) {
+        if (s != null && s.tag().equals(tag)) {
+            check(r, stream, s, now);
+        } else if (s != null && earlier != null && s.tag().equals(earlier.tag)) {
+            earlier.check(r, stream, s, now);
+        } else {
             stale.increment(); // left over from an earlier, interrupted run
+        }
+    }
+
+    private void check(int r, int stream, Stamp s, long now) {
+        int n = s.n();
+        if (s.stream() != stream || n < 0 || n >= messages) {
+            misdelivered.increment();
             return;
         }
-        latency.recordNanos(now - s.nanos());
-        long expected = next.get(r);
-        if (s.stream() != stream || s.n() < expected) {
+        if (seen[r].get(n)) {
             duplicates.increment();
             return;
         }
-        if (s.n() > expected) outOfOrder.increment(); // a gap: something before it is missing or late
-        next.set(r, s.n() + 1L);
+        // Only a first arrival is timed: a duplicate's latency is how long the repeat took, and a
+        // misdelivered message's is someone else's.
+        latency.recordNanos(now - s.nanos());
+        seen[r].set(n);
+        if (n < highest[r]) outOfOrder.increment();
+        else highest[r] = n;
         delivered.increment();
-        if (s.n() + 1L == messages) complete.countDown();
+        if (++distinct[r] == messages) complete.countDown();
     }
 
-    /** Messages that arrived in order, over all receivers. */
-    long inOrder() {
-        long sum = 0;
-        for (int i = 0; i < next.length(); i++) sum += next.get(i);
-        return sum;
+    /** Messages that never reached the receiver of their stream, over all receivers. */
+    long missing() {
+        return (long) messages * seen.length - delivered.sum();
     }
 
-    /** True if every receiver got every message of its stream once, in order. */
+    /** True if every receiver got every message of its stream once, in order, and nothing else of this round. */
     boolean exact() {
-        return duplicates.sum() == 0 && outOfOrder.sum() == 0 && inOrder() == (long) messages * next.length()
-                && delivered.sum() == inOrder();
+        return missing() == 0 && duplicates.sum() == 0 && outOfOrder.sum() == 0 && misdelivered.sum() == 0;
     }
 }

@@ -53,7 +53,7 @@ final class Idle {
             boolean gcBefore = probe != null && probe.gcUntilSettled();
             long rssBefore = probe == null ? 0 : probe.rssKiB();
             HeapReading heapBefore = HeapReading.take(probe);
-            CpuSample cpuBefore = CpuSample.take(probe);
+            CpuSample cpuBefore = CpuSample.startMeasuring(probe);
 
             progress.show("connect", opened::sum, "logged in", login, errors::sum);
             long start = System.nanoTime();
@@ -68,7 +68,8 @@ final class Idle {
             long rssAfter = probe == null ? 0 : probe.rssKiB();
             HeapReading heapAfter = HeapReading.take(probe);
 
-            report.put("connections", opt.connections()).put("logged_in", opened.sum()).put("errors", errors.sum())
+            report.put("connections", opt.connections()).put("concurrency", bench.concurrency())
+                    .put("logged_in", opened.sum()).put("errors", errors.sum())
                     .put("still_open_after_hold", open)
                     .put("connect_login_s", Report.round(seconds, 3))
                     .put("logins_per_s", Report.round(opened.sum() / seconds, 0));

@@ -2,6 +2,7 @@ package loomchat.bench;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -10,53 +11,71 @@ import java.util.function.LongSupplier;
  * the run keeps them.
  */
 final class Progress implements AutoCloseable {
+    /**
+     * What the run is doing, set in one piece so that the line never mixes two phases. It holds
+     * when the phase began and its count then: the first line of a phase gives the rate since
+     * then, not since the previous line (which still belonged to the phase before), nor as if
+     * the count had started from zero (a "hold" phase shows the connections it holds, not a burst).
+     */
+    private record Phase(String name, LongSupplier count, String unit, Latency latency, LongSupplier errors,
+                         long startNanos, long startCount) {
+    }
+
     private final PrintStream out;
     private final String workload;
     private final long started = System.nanoTime();
     private final Thread thread;
-    private volatile String phase = "starting";
-    private volatile LongSupplier count = () -> 0;
-    private volatile String unit = "";
-    private volatile Latency latency;
-    private volatile LongSupplier errors = () -> 0;
+    private volatile Phase phase;
+    // The last line's time and count, the reference for the next line's rate (ticking thread only).
+    /** Guards the last line's time and count: the printer writes them, and a test may ask for a line too. */
+    private final ReentrantLock lineLock = new ReentrantLock();
+    private Phase lastPhase;
+    private long lastNanos;
+    private long lastCount;
 
     Progress(PrintStream out, String workload) {
         this.out = out;
         this.workload = workload;
+        this.phase = new Phase("starting", () -> 0, "", null, () -> 0, started, 0);
         this.thread = Thread.ofPlatform().name("bench-progress").daemon().start(this::loop);
     }
 
     /** What the run is doing now and what to show for it; {@code latency} may be null. */
     void show(String phase, LongSupplier count, String unit, Latency latency, LongSupplier errors) {
-        this.count = count;
-        this.unit = unit;
-        this.latency = latency;
-        this.errors = errors;
-        this.phase = phase;
+        this.phase = new Phase(phase, count, unit, latency, errors, System.nanoTime(), count.getAsLong());
     }
 
     private void loop() {
-        long lastCount = 0;
-        String lastPhase = null;
-        long last = System.nanoTime();
         while (true) {
             try {
                 Thread.sleep(1000);
             } catch (InterruptedException e) {
                 return;
             }
-            long now = System.nanoTime();
-            String p = phase;
-            long c = count.getAsLong();
-            if (!p.equals(lastPhase)) lastCount = 0; // a new phase counts from zero
-            double rate = (c - lastCount) / ((now - last) / 1e9);
-            Latency l = latency;
-            String p99 = l == null ? "" : String.format(Locale.ROOT, "  p99 %.2f ms", l.p99Millis());
-            out.printf(Locale.ROOT, "[%s %s] %5.1fs  %,d %s  %,.0f %s/s%s  errors %d%n", workload, p,
-                    (now - started) / 1e9, c, unit, rate, unit, p99, errors.getAsLong());
+            out.println(line(System.nanoTime()));
+        }
+    }
+
+    /** The status line at time {@code now}: the rate is over the time since the last line or since the phase began. */
+    String line(long now) {
+        lineLock.lock();
+        try {
+            Phase p = phase;
+            if (p != lastPhase) {
+                lastPhase = p;
+                lastNanos = p.startNanos();
+                lastCount = p.startCount();
+            }
+            long c = p.count().getAsLong();
+            double rate = (c - lastCount) / Math.max(1e-9, (now - lastNanos) / 1e9);
+            lastNanos = now;
             lastCount = c;
-            lastPhase = p;
-            last = now;
+            Latency l = p.latency();
+            String p99 = l == null ? "" : String.format(Locale.ROOT, "  p99 %.2f ms", l.p99Millis());
+            return String.format(Locale.ROOT, "[%s %s] %5.1fs  %,d %s  %,.0f %s/s%s  errors %d", workload, p.name(),
+                    (now - started) / 1e9, c, p.unit(), rate, p.unit(), p99, p.errors().getAsLong());
+        } finally {
+            lineLock.unlock();
         }
     }
 

@@ -3,7 +3,6 @@ package loomchat.bench;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,10 +17,11 @@ import loomchat.client.ClientLoop;
  * the latencies send→receive and send→{@code ok}, and checks every stream arrived exactly once
  * and in order.
  *
- * <p>A warm-up round, by default as long as the measured one, runs first and is not reported:
+ * <p>A warm-up round, by default as long as the measured one, runs first and is not timed:
  * on a fresh server the C2 compiler took about a quarter of the server's CPU for the first ~18 s
- * of load, so a short warm-up measured the compiler. Each round carries its own tag so that
- * nothing of one is counted in the other.
+ * of load, so a short warm-up measured the compiler. Its delivery is verified all the same, and
+ * its verdict is part of the run's. Each round carries its own tag so that nothing of one is
+ * counted in the other.
  *
  * <p>The closed loop runs a {@link ChatClient} per connection. The open loop runs them all on one
  * {@link ClientLoop} unless asked for client threads: at 40 messages a second per connection, a
@@ -55,16 +55,19 @@ final class Relay {
                 pairs.close();
                 return report.put("error", connectErrors.sum() + " clients could not connect and log in");
             }
+            Result warmUp = null;
             if (opt.warmup() > 0) {
                 // The open loop warms up at its own rate: a closed-loop warm-up would train the JIT
                 // on another pattern, and ask more of one selector thread than the measurement does.
-                round(progress, "warm-up", Math.min(opt.warmup(), opt.messages()), pairs, receiverNames, opt.rate());
+                warmUp = round(progress, "warm-up", Math.min(opt.warmup(), opt.messages()), pairs, receiverNames,
+                        opt.rate(), null);
             }
-            Map<String, Double> metricsBefore = ServerMetrics.scrape(bench.target());
-            CpuSample cpuBefore = CpuSample.take(bench.probe());
-            Result r = round(progress, "measure", opt.messages(), pairs, receiverNames, opt.rate());
+            ServerMetrics.Scrape metricsBefore = ServerMetrics.scrape(bench.target());
+            CpuSample cpuBefore = CpuSample.startMeasuring(bench.probe());
+            Result r = round(progress, "measure", opt.messages(), pairs, receiverNames, opt.rate(),
+                    warmUp == null ? null : warmUp.delivery);
             CpuSample cpuAfter = CpuSample.take(bench.probe());
-            Map<String, Double> metricsAfter = ServerMetrics.scrapeSettled(bench.target(), Duration.ofSeconds(5));
+            ServerMetrics.Scrape metricsAfter = ServerMetrics.scrapeSettled(bench.target(), Duration.ofSeconds(5));
             pairs.close();
 
             report.put("pairs", opt.pairs()).put("connections", 2 * opt.pairs())
@@ -76,22 +79,17 @@ final class Relay {
                 report.put("window", opt.window());
             }
             Delivery d = r.delivery;
-            long expected = (long) opt.pairs() * opt.messages();
             report.put("delivered", d.delivered.sum())
                     .put("elapsed_s", Report.round(r.seconds, 3))
                     .put("delivered_per_s", Report.round(d.delivered.sum() / r.seconds, 0))
-                    .put("exactly_once_in_order", d.exact())
-                    .put("missing", expected - d.inOrder())
-                    .put("duplicates", d.duplicates.sum())
-                    .put("out_of_order", d.outOfOrder.sum())
-                    .put("send_errors", r.sending.errors.sum())
-                    .put("stale_items_ignored", d.stale.sum());
+                    .delivery(d, warmUp == null ? null : warmUp.delivery)
+                    .put("send_errors", r.sending.errors.sum());
             report.latency("send_to_receive", d.latency.snapshot());
             report.latency("send_to_ok", r.sending.okLatency.snapshot());
             // Latencies count from the time a send was due, so a generator that falls behind its
             // schedule shows up in them: this says how much of them is the generator's own delay.
             if (opt.rate() > 0) report.latency("generator_lateness", r.sending.lateness.snapshot());
-            report.writeBack(metricsBefore, metricsAfter);
+            report.writeBack(metricsBefore, metricsAfter, r.sending.oks.sum(), bench.progressOut());
             report.cpu(bench.probe(), cpuBefore, cpuAfter);
             if (bench.tokens().passwordLogins() > 0) {
                 report.put("note", bench.tokens().registered() + " accounts registered, "
@@ -105,15 +103,21 @@ final class Relay {
     private record Result(Delivery delivery, Sending sending, double seconds) {
     }
 
+    /**
+     * Runs one round.
+     *
+     * @param earlier the run's warm-up round, if this is the measured one: warm-up messages that
+     *                arrive during this round are checked against it (see {@link Delivery})
+     */
     private Result round(Progress progress, String phase, int messages, Pairs pairs,
-                         List<String> receiverNames, double rate) throws InterruptedException {
+                         List<String> receiverNames, double rate, Delivery earlier) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(2 * opt.pairs());
-        Delivery d = new Delivery(runId + "-" + phase, messages, opt.pairs(), done);
+        Delivery d = new Delivery(runId + "-" + phase, messages, opt.pairs(), done, earlier);
         Sending sending = new Sending(d.tag, opt.pairs(), messages, opt.bytes(),
                 (s, body) -> pairs.send(s, receiverNames.get(s), body), done);
         delivery = d;
         progress.show(phase, d.delivered::sum, "msgs", d.latency, () -> sending.errors.sum() + d.duplicates.sum()
-                + d.outOfOrder.sum());
+                + d.outOfOrder.sum() + d.misdelivered.sum());
         long start = System.nanoTime();
         if (rate > 0) sending.startOpenLoop(rate);
         else sending.startClosedLoop(opt.window());

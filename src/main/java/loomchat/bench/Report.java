@@ -37,28 +37,73 @@ final class Report {
     }
 
     /**
-     * Adds the server's write-back over a run, from its {@code /metrics} before and after: inbox
-     * items written to disk and items skipped because their ack came first (nothing if the
-     * server exposes neither).
+     * Adds the verdict of the measured round and its counts, and the warm-up's verdict: a
+     * warm-up is not timed, but what it delivered is checked like the rest, to the end of the
+     * run (a late warm-up message is checked when it arrives, in the measured round). The
+     * warm-up's counts are added only when its verdict is false, to say what went wrong.
+     *
+     * @param warmUp the warm-up round, or null if there was none
      */
-    Report writeBack(Map<String, Double> before, Map<String, Double> after) {
-        long written = ServerMetrics.delta(before, after, "loomchat_inbox_items_written_total");
-        long skipped = ServerMetrics.delta(before, after, "loomchat_inbox_items_skipped_total");
-        if (written + skipped > 0) {
-            put("inbox_items_written", written).put("inbox_items_skipped", skipped)
-                    .put("inbox_skipped_pct", round(100.0 * skipped / (written + skipped), 2));
+    Report delivery(Delivery measured, Delivery warmUp) {
+        put("exactly_once_in_order", measured.exact());
+        counts("", measured);
+        if (warmUp != null) {
+            put("warmup_exactly_once_in_order", warmUp.exact());
+            if (!warmUp.exact()) counts("warmup_", warmUp);
         }
+        put("stale_items_ignored", measured.stale.sum() + (warmUp == null ? 0 : warmUp.stale.sum()));
+        return this;
+    }
+
+    private void counts(String prefix, Delivery d) {
+        put(prefix + "missing", d.missing());
+        put(prefix + "duplicates", d.duplicates.sum());
+        put(prefix + "out_of_order", d.outOfOrder.sum());
+        put(prefix + "misdelivered", d.misdelivered.sum());
+    }
+
+    /** True if the run was verified: no error, and every round's delivery exactly once and in order. */
+    boolean verified() {
+        return get("error") == null && Boolean.TRUE.equals(get("exactly_once_in_order"))
+                && !Boolean.FALSE.equals(get("warmup_exactly_once_in_order"));
+    }
+
+    /**
+     * Adds the server's write-back over a run, from its {@code /metrics} before and after: inbox
+     * items written to disk and items skipped because their ack came first. When the figures
+     * cannot be trusted, adds {@code write_back_unknown} with the reason instead, and says so in
+     * one line on {@code warnings}, so that they do not just vanish from the report.
+     *
+     * @param sendsAnswered sends of the measured round the server answered with {@code ok}: the
+     *                      scraped server must have counted at least as many, or it is not the
+     *                      server under load (see {@link ServerMetrics#writeBackUnknown})
+     */
+    Report writeBack(ServerMetrics.Scrape before, ServerMetrics.Scrape after, long sendsAnswered,
+                     PrintStream warnings) {
+        String unknown = ServerMetrics.writeBackUnknown(before, after, sendsAnswered);
+        if (unknown != null) {
+            if (before.asked()) warnings.println("warning: write-back figures unknown: " + unknown);
+            return put("write_back_unknown", unknown);
+        }
+        long written = ServerMetrics.delta(before.values(), after.values(), ServerMetrics.WRITTEN);
+        long skipped = ServerMetrics.delta(before.values(), after.values(), ServerMetrics.SKIPPED);
+        put("inbox_items_written", written).put("inbox_items_skipped", skipped);
+        if (written + skipped > 0) put("inbox_skipped_pct", round(100.0 * skipped / (written + skipped), 2));
         return this;
     }
 
     /**
      * Adds the CPU used between two samples, by the server, the generator and the whole machine
-     * (as a share of all its cores), and the server's peak RSS when it can be watched.
+     * (as a share of all its cores), and the server's peak RSS when it can be watched: since the
+     * start of the measured phase if the probe could restart the peak there
+     * ({@link CpuSample#startMeasuring}), else since the server started, as
+     * {@code server_peak_rss_since} says.
      */
     Report cpu(ServerProbe probe, CpuSample before, CpuSample after) {
         if (probe != null) {
             put("server_cpu_s", round(after.serverSeconds() - before.serverSeconds(), 2));
             put("server_peak_rss_mib", round(probe.peakRssKiB() / 1024.0, 1));
+            put("server_peak_rss_since", probe.peakRssSince());
         }
         put("generator_cpu_s", round(after.generatorSeconds() - before.generatorSeconds(), 2));
         long ticks = after.machineTicks() - before.machineTicks();

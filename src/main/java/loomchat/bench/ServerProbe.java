@@ -3,6 +3,7 @@ package loomchat.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -14,10 +15,18 @@ import java.util.regex.Pattern;
  * Only meaningful when the server runs on the same machine as the generator.
  */
 final class ServerProbe {
-    private static final Pattern COMMITTED = Pattern.compile("committed (\\d+)K");
+    /**
+     * A heap line of {@code GC.heap_info}, and the heap's committed size in it: {@code total NK}
+     * on JDK 21 ({@code " garbage-first heap   total 262144K, used 12345K [...]"}, and on every
+     * JDK for ParallelGC's and SerialGC's generations), {@code total reserved NK, committed MK}
+     * for G1 on later JDKs. The Metaspace lines below the heap also say "committed", and they say
+     * no "total": a pattern that took the first "committed" read Metaspace's on JDK 21.
+     */
+    private static final Pattern HEAP_TOTAL = Pattern.compile("^\\s*\\S.*?\\s+total (?:reserved \\d+K, committed (\\d+)K|(\\d+)K)");
 
     private final long pid;
     private final long ticksPerSecond;
+    private volatile boolean peakSinceMeasure;
 
     ServerProbe(long pid) {
         this.pid = pid;
@@ -46,9 +55,33 @@ final class ServerProbe {
         return statusKiB("VmRSS:");
     }
 
-    /** The highest resident set size the process has had, in KiB. */
+    /** The highest resident set size the process has had since {@link #peakRssSince}, in KiB. */
     long peakRssKiB() {
         return statusKiB("VmHWM:");
+    }
+
+    /**
+     * Restarts the peak RSS from the RSS now: writing 5 to {@code /proc/<pid>/clear_refs} makes
+     * Linux set {@code VmHWM} to the current RSS. Without it the peak is the process's lifetime
+     * one, and a workload run on a server that already ran another reports the other's peak.
+     *
+     * @return false if the file could not be written (another user's process, not Linux): the
+     *         peak then still counts from the server's start
+     */
+    boolean restartPeakRss() {
+        try {
+            // WRITE only: no CREATE or TRUNCATE, which a /proc file does not take.
+            Files.writeString(Path.of("/proc", Long.toString(pid), "clear_refs"), "5", StandardOpenOption.WRITE);
+            peakSinceMeasure = true;
+            return true;
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+    }
+
+    /** Since when {@link #peakRssKiB} counts: "measure" after {@link #restartPeakRss}, else "start". */
+    String peakRssSince() {
+        return peakSinceMeasure ? "measure" : "start";
     }
 
     /**
@@ -140,16 +173,25 @@ final class ServerProbe {
      * The heap the collector holds from the OS now ({@code committed} in {@code jcmd <pid>
      * GC.heap_info}), in KiB: live data and the free room kept for allocation.
      *
-     * @return -1 if jcmd is missing or failed, or printed no committed size
+     * @return -1 if jcmd is missing or failed, or printed no committed heap size
      */
     long heapCommittedKiB() throws InterruptedException {
         List<String> info = jcmd(pid, "GC.heap_info", Duration.ofSeconds(30));
-        if (info == null) return -1;
-        for (String line : info) {
-            Matcher m = COMMITTED.matcher(line);
-            if (m.find()) return Long.parseLong(m.group(1));
+        return info == null ? -1 : heapCommittedKiB(info);
+    }
+
+    /**
+     * The committed heap in {@code GC.heap_info} output: the sum over its heap lines (G1 has one,
+     * ParallelGC and SerialGC one per generation), or -1 if it has none (ZGC and Shenandoah
+     * print their heaps otherwise).
+     */
+    static long heapCommittedKiB(List<String> heapInfo) {
+        long sum = -1;
+        for (String line : heapInfo) {
+            Matcher m = HEAP_TOTAL.matcher(line);
+            if (m.find()) sum = Math.max(sum, 0) + Long.parseLong(m.group(1) != null ? m.group(1) : m.group(2));
         }
-        return -1;
+        return sum;
     }
 
     private long statusKiB(String key) {

@@ -31,7 +31,7 @@ public final class Workloads {
     public static int relay(Settings s, RelayOptions o) throws Exception {
         Report r = new Relay(bench(s), o).run();
         r.print(System.out, s.json());
-        return r.get("error") == null && Boolean.TRUE.equals(r.get("exactly_once_in_order")) ? 0 : 1;
+        return r.verified() ? 0 : 1;
     }
 
     public static int idle(Settings s, int connections, Duration hold) throws Exception {
@@ -49,7 +49,7 @@ public final class Workloads {
     public static int group(Settings s, GroupOptions o) throws Exception {
         Report r = new GroupFanout(bench(s), o).run();
         r.print(System.out, s.json());
-        return r.get("error") == null && Boolean.TRUE.equals(r.get("exactly_once_in_order")) ? 0 : 1;
+        return r.verified() ? 0 : 1;
     }
 
     static Bench bench(Settings s) throws IOException {

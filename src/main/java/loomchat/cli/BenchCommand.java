@@ -34,8 +34,12 @@ public final class BenchCommand implements Callable<Integer> {
         @Mixin
         LoadTarget target;
 
+        // Its default does not follow --port: against a server on another port, the /metrics read
+        // may be another server's. The report checks them against the generator's own sends and
+        // says write_back_unknown, with a warning, when they do not match (ServerMetrics).
         @Option(names = "--http-port", defaultValue = "7071",
-                description = "HTTP port, for /metrics (default: ${DEFAULT-VALUE}; 0 = do not read metrics).")
+                description = "HTTP port, for /metrics (default: ${DEFAULT-VALUE}, whatever --port is; "
+                        + "0 = do not read metrics).")
         int httpPort;
 
         @Option(names = "--json", description = "Print the result as one JSON line instead of a table.")

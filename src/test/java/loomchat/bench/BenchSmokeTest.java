@@ -39,13 +39,35 @@ class BenchSmokeTest {
         // given 3 pairs, each sender sending 20 messages with a window of 4
         Report r = new Relay(bench, new Workloads.RelayOptions(3, 20, 100, 4, 0, 5, Duration.ofSeconds(20), false)).run();
 
-        // then all 60 arrived, verified, with latencies and the server's write-back counters
+        // then all 60 arrived, verified (the warm-up's too), with latencies and the server's write-back counters
         assertNull(r.get("error"));
         assertEquals(true, r.get("exactly_once_in_order"));
+        assertEquals(true, r.get("warmup_exactly_once_in_order"));
+        assertTrue(r.verified());
         assertEquals(60L, r.get("delivered"));
         assertEquals(60L, r.get("send_to_receive_count"));
         assertEquals(60L, r.get("send_to_ok_count"));
         assertTrue(r.get("inbox_skipped_pct") != null, "metrics read from the HTTP port");
+    }
+
+    @Test
+    void relayReadingAnotherServersMetricsSaysWriteBackIsUnknown() throws Exception {
+        // given a second server, whose HTTP port the generator is (wrongly) given
+        try (TestServer other = TestServer.start()) {
+            Target target = Target.of("127.0.0.1", server.port(), other.httpPort(), 2, Duration.ofSeconds(5));
+            ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+            Bench misdirected = new Bench(target, bench.tokens(), null,
+                    new PrintStream(warnings, true, StandardCharsets.UTF_8), 16);
+
+            // when a relay runs against the first server
+            Report r = new Relay(misdirected, new Workloads.RelayOptions(2, 10, 64, 4, 0, 0, Duration.ofSeconds(20), false)).run();
+
+            // then the other server's counters are not reported as its write-back, and a warning says why
+            assertEquals(true, r.get("exactly_once_in_order"));
+            assertNull(r.get("inbox_items_written"));
+            assertTrue(r.get("write_back_unknown").toString().contains("another server"), String.valueOf(r.get("write_back_unknown")));
+            assertTrue(warnings.toString(StandardCharsets.UTF_8).contains("write-back figures unknown"));
+        }
     }
 
     @Test
@@ -89,6 +111,8 @@ class BenchSmokeTest {
         assertNull(r.get("error"));
         assertEquals(12L, r.get("back"));
         assertEquals(0L, r.get("errors"));
+        assertEquals(0L, r.get("password_logins"), "every client came back by token");
+        assertEquals(16, r.get("concurrency"));
     }
 
     @Test
@@ -96,9 +120,10 @@ class BenchSmokeTest {
         // given a group of 6 (1 sender, 5 receivers) and 10 messages
         Report r = new GroupFanout(bench, new Workloads.GroupOptions(6, 10, 100, 4, 2, Duration.ofSeconds(20))).run();
 
-        // then 50 deliveries, verified
+        // then 50 deliveries, verified (the warm-up's too)
         assertNull(r.get("error"));
         assertEquals(true, r.get("exactly_once_in_order"));
+        assertEquals(true, r.get("warmup_exactly_once_in_order"));
         assertEquals(50L, r.get("deliveries"));
     }
 
