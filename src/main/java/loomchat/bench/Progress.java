@@ -26,7 +26,6 @@ final class Progress implements AutoCloseable {
     private final long started = System.nanoTime();
     private final Thread thread;
     private volatile Phase phase;
-    // The last line's time and count, the reference for the next line's rate (ticking thread only).
     /** Guards the last line's time and count: the printer writes them, and a test may ask for a line too. */
     private final ReentrantLock lineLock = new ReentrantLock();
     private Phase lastPhase;

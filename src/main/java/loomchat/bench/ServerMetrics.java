@@ -93,8 +93,9 @@ final class ServerMetrics {
      * failed, the counters are missing, or the scraped server is not the one under load.
      *
      * <p>The last is told by the server's count of sends: every send the generator had answered
-     * with {@code ok} between the scrapes was counted by the server it went to before the
-     * answer, so a server that counted fewer is another one (an {@code --http-port} that belongs
+     * with {@code ok} between the scrapes was counted by the server it went to (as its send was
+     * taken; the after-scrape waits for the counters to settle, so a count made just after its
+     * {@code ok} is in too), so a server that counted fewer is another one (an {@code --http-port} that belongs
      * to another server on the machine: it defaults to 7071 whatever {@code --port} says). A
      * count of open connections would be a weaker test: the generator does not know how many
      * other clients a server has, and it closes its own connections only after the scrape.

@@ -251,7 +251,8 @@ public final class Groups {
         return CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)).exceptionally(error -> {
             // The change is stored and in effect; answering an error would invite a retry that
             // creates a second group. An event whose write failed is still delivered, and the
-            // committer writes it again once the database is back (GroupCommitter.requeue).
+            // committer writes it again once the database is back (GroupCommitter.requeue),
+            // unless the server is stopping.
             LOG.log(System.Logger.Level.WARNING, "{0} event of {1} not stored: {2}",
                     kind.wire(), groupId, error.toString());
             return null;

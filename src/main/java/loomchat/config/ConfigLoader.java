@@ -63,12 +63,11 @@ public final class ConfigLoader {
         d.put("inbox_senders_to_fill", 8);
         d.put("max_connections", 100_000);
         d.put("anonymous_per_address", 1000);
-        HttpLimits http = HttpLimits.defaults();
-        d.put("http_max_connections", http.maxConnections());
-        d.put("http_per_address", http.perAddress());
-        d.put("http_header_timeout", http.headerTimeout().toSeconds() + "s");
-        d.put("http_idle_timeout", http.idleTimeout().toSeconds() + "s");
-        d.put("http_transfer_timeout", http.transferTimeout().toSeconds() + "s");
+        d.put("http_max_connections", 10_000);
+        d.put("http_per_address", 256);
+        d.put("http_header_timeout", "10s");
+        d.put("http_idle_timeout", "30s");
+        d.put("http_transfer_timeout", "300s");
         d.put("password_iterations", 600_000);
         d.put("hash_concurrency", Math.max(1, Runtime.getRuntime().availableProcessors()));
         d.put("token_ttl", "30d");

@@ -14,9 +14,4 @@ import java.time.Duration;
  */
 public record HttpLimits(int maxConnections, int perAddress, Duration headerTimeout, Duration idleTimeout,
         Duration transferTimeout) {
-
-    /** The defaults of {@code config.yaml}. */
-    public static HttpLimits defaults() {
-        return new HttpLimits(10_000, 256, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(300));
-    }
 }

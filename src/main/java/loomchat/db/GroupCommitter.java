@@ -394,6 +394,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 boolean again = op instanceof Commit.DeleteItems
                         || (op instanceof Commit.WriteItem w && isNotice(w) && !w.entry().acked());
                 if (!again) continue;
+                if (op instanceof Commit.WriteItem w) w.entry().rewrite = true;
                 unanswered.incrementAndGet();
                 add(op);
                 if (takesRoom(op)) keepingRoom++;
@@ -510,6 +511,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         // of one key would fail the whole transaction, everyone else's sends with it.
         Map<List<String>, Commit.SendKey> keys = new LinkedHashMap<>();
         int deletes = 0;
+        boolean rewrites = false;
         int lastSeenWritten = 0;
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
@@ -519,6 +521,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                          "DELETE FROM send_keys WHERE user_name = ? AND request_id = ?");
                  PreparedStatement insertKey = c.prepareStatement(
                          "INSERT INTO send_keys(user_name, request_id, msg, ts) VALUES (?,?,?,?)");
+                 PreparedStatement dropItem = c.prepareStatement(
+                         "DELETE FROM inbox WHERE user_name = ? AND seq = ?");
                  PreparedStatement deleteItems = c.prepareStatement(
                          "DELETE FROM inbox WHERE user_name = ? AND seq <= ?");
                  PreparedStatement reserve = c.prepareStatement(
@@ -532,6 +536,12 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                                 continue;
                             }
                             written.add(w);
+                            if (w.entry().rewrite) {
+                                dropItem.setString(1, w.user());
+                                dropItem.setLong(2, w.entry().seq());
+                                dropItem.addBatch();
+                                rewrites = true;
+                            }
                             insertItem.setString(1, w.user());
                             insertItem.setLong(2, w.entry().seq());
                             insertItem.setString(3, frameText(w));
@@ -567,6 +577,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 }
                 // Inserts before deletes: an item written and acknowledged within one batch is
                 // inserted, then deleted, never the other way round.
+                if (rewrites) dropItem.executeBatch();
                 if (!written.isEmpty()) insertItem.executeBatch();
                 if (!keys.isEmpty()) {
                     for (Commit.SendKey k : keys.values()) addKey(dropKey, insertKey, k);
@@ -599,7 +610,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
 
     /**
      * Answers a batch whose transaction failed. An item acknowledged before the batch got to it is
-     * safe; a receipt or a group event is still delivered, and written again later; every other
+     * safe; a receipt or a group event is still delivered, and written again later (unless the
+     * lanes are closing: then it is delivered from memory only); every other
      * item will not be delivered, and its sender is told, as is a send key's.
      *
      * @param skipped the items found acknowledged (so never written) before the failure
@@ -617,7 +629,8 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
                 case Commit.WriteItem w when acked.contains(w) || w.entry().acked() -> w.done().complete(null);
                 case Commit.WriteItem w when isNotice(w) -> {
                     // A receipt or a group event: nobody was told it failed, so nobody will make it
-                    // again. It stays deliverable, and the lane queues its write again (requeue).
+                    // again. It stays deliverable, and the lane queues its write again (requeue), unless
+                    // the lanes are closing.
                     w.entry().unclaim();
                     w.done().completeExceptionally(failure);
                 }

@@ -29,14 +29,14 @@ final class HttpConnection implements Runnable {
     private static final System.Logger LOG = System.getLogger(HttpConnection.class.getName());
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** How long a connection that ends with a body unread goes on reading it, so the client sees our answer. */
-    static final long LINGER_NANOS = 2_000_000_000L;
+    private static final long LINGER_NANOS = 2_000_000_000L;
     /**
      * The buffer a response body is copied through, for its length only: a 16 MiB download took
      * 20-33 ms on loopback through 8 KiB, 16-23 ms through 32 KiB, as with the JDK's server.
      */
     private static final int COPY_BYTES = 32 * 1024;
     /** An answer up to this long is written under the head's deadline, not the transfer's. */
-    static final int SHORT_ANSWER_BYTES = 64 * 1024;
+    private static final int SHORT_ANSWER_BYTES = 64 * 1024;
     /** RFC 9110's IMF-fixdate: the day always two digits, which RFC_1123_DATE_TIME does not give. */
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.ROOT);
@@ -92,12 +92,14 @@ final class HttpConnection implements Runnable {
                 ? new RequestBody.Chunked(in, () -> sendContinue(out, head))
                 : new RequestBody.Fixed(in, Math.max(0, head.contentLength()), () -> sendContinue(out, head));
         HttpResponse response;
+        boolean refused = false;
         try {
             response = answer(head, body, socket);
         } catch (HttpError e) {
-            response = errorOf(e);
+            response = errorOf(e); // a target we cannot read: refused, and the connection ends, as for a bad head
+            refused = true;
         }
-        boolean again = head.keepAlive() && body.finished() && !port.closing();
+        boolean again = !refused && head.keepAlive() && body.finished() && !port.closing();
         // A download may take the transfer deadline; a short answer the head's: else a client
         // that pipelines requests and never reads would hold its connection that long for nothing.
         deadlineIn(response.length() > SHORT_ANSWER_BYTES ? limits.transferTimeout().toNanos()
@@ -220,10 +222,11 @@ final class HttpConnection implements Runnable {
         return HttpResponse.json(e.status(), "{\"error\":\"" + e.code() + "\"}");
     }
 
-    /** Answers a connection the port will not serve, then closes it: at most one write, within the port's refusal deadline. */
+    /** Answers a connection the port will not serve, then closes it: one write, within the port's refusal deadline. */
     void refuse(int status, String code) {
         try (Socket self = raw; Socket socket = port.secure(raw)) {
-            write(socket.getOutputStream(), HttpResponse.json(status, "{\"error\":\"" + code + "\"}"), false, false);
+            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 512); // head and body in one write
+            write(out, HttpResponse.json(status, "{\"error\":\"" + code + "\"}"), false, false);
         } catch (IOException ignored) {
             // gone already, or too slow
         } finally {

@@ -94,16 +94,6 @@ final class HttpInput {
         return in.read(b, off, len);
     }
 
-    /** Reads one byte, or -1 at the end of the stream. */
-    int read() throws IOException {
-        if (start < end) return buffer[start++] & 0xff;
-        int read = in.read(buffer, 0, buffer.length);
-        if (read <= 0) return -1;
-        start = 0;
-        end = read;
-        return buffer[start++] & 0xff;
-    }
-
     /** Whether the last line {@link #readLine} returned ended in CRLF, as a chunked body's lines must. */
     boolean lastLineEndedInCrlf() {
         return crlf;

@@ -82,7 +82,8 @@ abstract sealed class RequestBody extends InputStream {
     static final class Chunked extends RequestBody {
         private static final int MAX_SIZE_LINE = 4096;
         private static final int MAX_TRAILERS = 64;
-        private static final HttpError BAD_CHUNK = new HttpError(400, "bad_chunk");
+        /** How readLine says a line is too long; never sent: a broken chunked body ends the connection unanswered. */
+        private static final HttpError LINE_TOO_LONG = new HttpError(400, "bad_chunk");
 
         private long remaining; // in the current chunk
         private boolean started;
@@ -144,7 +145,7 @@ abstract sealed class RequestBody extends InputStream {
          */
         private String line(int max) throws IOException {
             try {
-                String line = in.readLine(max, BAD_CHUNK);
+                String line = in.readLine(max, LINE_TOO_LONG);
                 if (line == null) throw new java.io.EOFException("the connection ended in a chunked body");
                 if (!in.lastLineEndedInCrlf()) throw new java.net.ProtocolException("a chunked body's line ended in a bare LF");
                 return line;

@@ -311,7 +311,7 @@ public final class ChatServer implements AutoCloseable {
         return socket;
     }
 
-    /** A connection counted against its address until login logged in or ended. */
+    /** A connection still counted against its address logged in, or ended. */
     void leftAnonymous(String address) {
         anonymous.release(address);
     }

@@ -133,7 +133,8 @@ final class Connection implements Runnable, Outbox.Requests, AutoCloseable {
         // A connection finishing can stall too: on its last write (an error, a logout's ok), or
         // on a TLS close's close_notify, written after the outbox is closed.
         if (o == null || !o.cutIfStalled(limitNanos, nowNanos)) return false;
-        LOG.log(System.Logger.Level.INFO, "{0}: not reading for too long, disconnecting", name());
+        // DEBUG: any client can make one a connection; slowClientsCut counts them.
+        LOG.log(System.Logger.Level.DEBUG, "{0}: not reading for too long, disconnecting", name());
         services.metrics().slowClientsCut.increment();
         return true;
     }

@@ -133,7 +133,8 @@ final class Outbox implements Endpoint {
                 // The client is not reading. Cut it rather than let it grow our memory.
                 services.metrics().outboxDrops.increment();
                 services.metrics().slowClientsCut.increment();
-                LOG.log(System.Logger.Level.INFO, "{0}: outbound queue full, disconnecting", name());
+                // DEBUG: any client can make one a connection; slowClientsCut counts them.
+                LOG.log(System.Logger.Level.DEBUG, "{0}: outbound queue full, disconnecting", name());
                 stuck = markClosed();
                 cut = true;
             }

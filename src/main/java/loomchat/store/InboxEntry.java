@@ -30,6 +30,12 @@ public final class InboxEntry {
     boolean countedOut;
     /** Handed to a session's writer at least once: its recipient may have it. Under the partition's lock. */
     boolean pushed;
+    /**
+     * Queued again after its batch failed ({@code GroupCommitter}'s requeue): its row may exist
+     * after all (a commit that succeeded but reported failure), so it is written over, not inserted.
+     * Read and written by its commit lane only.
+     */
+    public boolean rewrite;
 
     InboxEntry(InboxItem item, boolean alreadyStored) {
         this(item, alreadyStored, false);

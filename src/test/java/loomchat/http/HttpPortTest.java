@@ -212,6 +212,11 @@ class HttpPortTest extends ServerTest {
     }
 
     @Test
+    void aTargetThatIsNotAPathIsRefused() throws Exception {
+        assertRefused("GET health HTTP/1.1\r\nHost: x\r\n\r\n", 400, "bad_request");
+    }
+
+    @Test
     void aHttp11RequestWithoutAHostIsRefused() throws Exception {
         assertRefused("GET /health HTTP/1.1\r\n\r\n", 400, "bad_host");
     }
