@@ -217,6 +217,36 @@ class HttpPortTest extends ServerTest {
     }
 
     @Test
+    void aDownloadNobodyReadsIsCutAtTheTransferDeadline() throws Exception {
+        // given a server whose downloads must be through within a second, and a 16 MB upload (more
+        // than the kernel buffers hold, so that the server's write blocks)
+        server.close();
+        server = loomchat.testing.TestServer.start(Map.of("http_transfer_timeout", "1s"));
+        String token = token("alice");
+        String id;
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            var up = client.send(java.net.http.HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + server.httpPort() + "/media"))
+                    .header("Authorization", "Bearer " + token)
+                    .POST(BodyPublishers.ofByteArray(new byte[16_000_000])).build(), BodyHandlers.ofString());
+            id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(up.body()).path("media").asText();
+        }
+        java.net.Socket reader = new java.net.Socket();
+        reader.setReceiveBufferSize(4096);
+        reader.connect(new java.net.InetSocketAddress("127.0.0.1", server.httpPort()));
+        try (reader) {
+            // when a client asks for it and never reads (the server's write blocks on a full window)
+            reader.getOutputStream().write(("GET /media/" + id + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + token + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+            // then the sweep closes the connection at the deadline: a blocking write has no timeout of its own
+            loomchat.testing.Await.until(
+                    () -> server.server().metrics().gaugeValue("loomchat_http_connections_open") == 0,
+                    "the stuck download to be cut");
+        }
+    }
+
+    @Test
     void aHttp11RequestWithoutAHostIsRefused() throws Exception {
         assertRefused("GET /health HTTP/1.1\r\n\r\n", 400, "bad_host");
     }
