@@ -279,6 +279,12 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
         /** In the order a batch takes them; in each, operations are due in the order they came. */
         final List<Queue<Queued>> queues = List.of(held, lastSeen, prompt);
         final Thread thread;
+        /** Items acknowledged before their write: skipped. */
+        private static final java.util.function.Predicate<Commit> ACKED =
+                op -> op instanceof Commit.WriteItem w && w.entry().acked();
+        /** Last-seen times a newer one, or the user's return, made pointless: made once, not at every turn of the loop. */
+        private final java.util.function.Predicate<Commit> superseded =
+                op -> op instanceof Commit.SaveLastSeen s && !store.isLatestLastSeen(s.user(), s.lastSeen());
         /** Set while the writer sleeps with every queue empty: the next offer wakes it. */
         volatile boolean idle;
         /** When {@link #dropAcked} last read the whole held queue: at most once a tick. */
@@ -413,7 +419,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
          * stall (p99 870 ms). The whole pass is made only when room is short.
          */
         private void dropAcked(Queue<Queued> queue, boolean wholeQueue) {
-            int n = drop(queue, wholeQueue, op -> op instanceof Commit.WriteItem w && w.entry().acked());
+            int n = drop(queue, wholeQueue, ACKED);
             if (n > 0) metrics.itemsSkipped.add(n);
         }
 
@@ -427,7 +433,7 @@ public final class GroupCommitter implements CommitQueue, AutoCloseable {
          * again would otherwise keep the room of every superseded time it queued.
          */
         private void dropSuperseded(Queue<Queued> queue, boolean wholeQueue) {
-            drop(queue, wholeQueue, op -> op instanceof Commit.SaveLastSeen s && !store.isLatestLastSeen(s.user(), s.lastSeen()));
+            drop(queue, wholeQueue, superseded);
         }
 
         /**

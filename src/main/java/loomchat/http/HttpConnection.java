@@ -91,15 +91,8 @@ final class HttpConnection implements Runnable {
         RequestBody body = head.chunked()
                 ? new RequestBody.Chunked(in, () -> sendContinue(out, head))
                 : new RequestBody.Fixed(in, Math.max(0, head.contentLength()), () -> sendContinue(out, head));
-        HttpResponse response;
-        boolean refused = false;
-        try {
-            response = answer(head, body, socket);
-        } catch (HttpError e) {
-            response = errorOf(e); // a target we cannot read: refused, and the connection ends, as for a bad head
-            refused = true;
-        }
-        boolean again = !refused && head.keepAlive() && body.finished() && !port.closing();
+        HttpResponse response = answer(head, body, socket);
+        boolean again = head.keepAlive() && body.finished() && !port.closing();
         // A download may take the transfer deadline; a short answer the head's: else a client
         // that pipelines requests and never reads would hold its connection that long for nothing.
         deadlineIn(response.length() > SHORT_ANSWER_BYTES ? limits.transferTimeout().toNanos()
@@ -110,25 +103,13 @@ final class HttpConnection implements Runnable {
     }
 
     /** The route's answer; a handler that breaks gets the client a 500 and the log a line. */
-    private HttpResponse answer(RequestReader.Head head, RequestBody body, Socket socket) throws IOException, HttpError {
-        String target = head.target();
-        if (target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8)) {
-            // The absolute form, as sent to a proxy: what follows the authority, "/" if nothing.
-            int from = target.indexOf("//") + 2;
-            int end = from;
-            while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') end++;
-            target = end == target.length() ? "/" : target.charAt(end) == '?' ? "/" + target.substring(end)
-                    : target.substring(end);
-        }
-        if (!target.startsWith("/")) throw new HttpError(400, "bad_request");
-        int q = target.indexOf('?');
-        String path = q < 0 ? target : target.substring(0, q);
-        String query = q < 0 ? null : target.substring(q + 1);
-        HttpRequest request = new HttpRequest(head.method(), path, query, head.headers(), body, socket.getInetAddress());
+    private HttpResponse answer(RequestReader.Head head, RequestBody body, Socket socket) throws IOException {
+        HttpRequest request = new HttpRequest(head.method(), head.path(), head.query(), head.headers(),
+                head.contentLength(), body, socket.getInetAddress());
         try {
-            return port.route(path).handle(request);
+            return port.route(head.path()).handle(request);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "http handler failed on " + head.method() + " " + path, e);
+            LOG.log(System.Logger.Level.WARNING, "http handler failed on " + head.method() + " " + head.path(), e);
             return HttpResponse.json(500, "{\"error\":\"internal\"}");
         }
     }

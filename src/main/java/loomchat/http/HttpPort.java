@@ -11,8 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import loomchat.chat.AddressCounts;
 import loomchat.chat.ClientAddress;
 import loomchat.config.HttpLimits;
@@ -24,9 +22,10 @@ import loomchat.config.HttpLimits;
  *
  * <p>Past {@code http_max_connections} a newcomer is answered {@code 503}, and past
  * {@code http_per_address} from its address {@code 429}, each on a thread of its own and within
- * {@value #REFUSAL_MILLIS} ms, then closed. With TLS the socket is wrapped on the connection's own
- * thread, whose first read is the handshake; the sweep closes the plain socket beneath, which
- * never waits on a client the way a TLS close does.
+ * {@value #REFUSAL_MILLIS} ms, then closed. TLS, if any, is laid over each accepted socket on the
+ * connection's own thread by the {@link Layer} the port is given (the chat port's own), whose
+ * first read is the handshake; the sweep closes the plain socket beneath, which never waits on a
+ * client the way a TLS close does.
  */
 public final class HttpPort implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HttpPort.class.getName());
@@ -34,7 +33,7 @@ public final class HttpPort implements AutoCloseable {
     private static final int MAX_REFUSING = 256;
 
     private final ServerSocket serverSocket;
-    private final SSLContext tls;
+    private final Layer layer;
     private final HttpLimits limits;
     private final Semaphore permits;
     private final AddressCounts perAddress;
@@ -47,9 +46,15 @@ public final class HttpPort implements AutoCloseable {
     private final Thread sweeper;
     private volatile boolean closing;
 
-    /** An HTTP port on {@code bind:port} (0: any free port), HTTPS when {@code tls} is not null; not yet accepting. */
-    public HttpPort(String bind, int port, SSLContext tls, HttpLimits limits) throws IOException {
-        this.tls = tls;
+    /** What a connection talks through: the accepted socket, or TLS laid over it. */
+    @FunctionalInterface
+    public interface Layer {
+        Socket over(Socket raw) throws IOException;
+    }
+
+    /** An HTTP port on {@code bind:port} (0: any free port), its sockets laid over by {@code layer}; not yet accepting. */
+    public HttpPort(String bind, int port, Layer layer, HttpLimits limits) throws IOException {
+        this.layer = layer;
         this.limits = limits;
         this.permits = new Semaphore(limits.maxConnections());
         this.perAddress = new AddressCounts(limits.perAddress());
@@ -109,10 +114,7 @@ public final class HttpPort implements AutoCloseable {
 
     /** The socket a connection talks through: {@code raw}, or TLS over it. */
     Socket secure(Socket raw) throws IOException {
-        if (tls == null) return raw;
-        SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(raw, null, raw.getPort(), true);
-        socket.setUseClientMode(false);
-        return socket;
+        return layer.over(raw);
     }
 
     private void acceptLoop() {

@@ -21,8 +21,13 @@ final class RequestReader {
     private static final HttpError URI_TOO_LONG = new HttpError(414, "uri_too_long");
     private static final HttpError HEAD_TOO_LARGE = new HttpError(431, "headers_too_large");
 
-    /** A request's head and how its body is framed. */
-    record Head(String method, String target, boolean http11, HttpHeaders headers, long contentLength,
+    /**
+     * A request's head and how its body is framed.
+     *
+     * @param path the target's path, still percent-encoded (from the absolute form too)
+     * @param query the target's query without its {@code ?}, or null
+     */
+    record Head(String method, String path, String query, boolean http11, HttpHeaders headers, long contentLength,
             boolean chunked) {
         /** Whether the connection may carry another request: HTTP/1.1 unless the client said close; never 1.0. */
         boolean keepAlive() {
@@ -75,7 +80,23 @@ final class RequestReader {
         }
         // RFC 9112: a 1.1 request names its host once; a proxy and we must not disagree on which.
         if (http11 && headers.all("Host").size() != 1) throw new HttpError(400, "bad_host");
-        return new Head(method, target, http11, headers, contentLength(headers), chunked(headers, http11));
+        String origin = originForm(target);
+        int q = origin.indexOf('?');
+        return new Head(method, q < 0 ? origin : origin.substring(0, q), q < 0 ? null : origin.substring(q + 1),
+                http11, headers, contentLength(headers), chunked(headers, http11));
+    }
+
+    /** The target as a path and query: the absolute form, as sent to a proxy, loses its scheme and authority. */
+    private static String originForm(String target) throws HttpError {
+        if (target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8)) {
+            int from = target.indexOf("//") + 2;
+            int end = from;
+            while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') end++;
+            return end == target.length() ? "/" : target.charAt(end) == '?' ? "/" + target.substring(end)
+                    : target.substring(end);
+        }
+        if (!target.startsWith("/")) throw bad();
+        return target;
     }
 
     /** {@code s} without the spaces and tabs around it (RFC 9110's OWS): nothing else is trimmed. */

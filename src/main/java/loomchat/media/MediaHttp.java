@@ -84,12 +84,9 @@ public final class MediaHttp implements HttpHandler {
         if (mime.length() > MAX_MIME || !MIME.matcher(mime).matches()) {
             return HttpResponse.json(400, "{\"error\":\"bad_content_type\"}");
         }
-        // The port has checked the framing: a length is a plain number, and a chunked body has none.
-        String length = request.header("Content-Length");
-        long declared = length == null ? -1 : Long.parseLong(length.split(",")[0].strip());
         MediaLibrary.Entry stored;
         try (InputStream body = request.body()) {
-            stored = library.store(user, mime, body, declared);
+            stored = library.store(user, mime, body, request.contentLength());
         } catch (MediaLibrary.TooLargeException e) {
             // The rest of the body stays unread; the port then ends the connection rather than read it.
             return HttpResponse.json(413, "{\"error\":\"too_large\",\"max_bytes\":" + library.maxBytes() + "}");

@@ -143,8 +143,7 @@ public final class ChatServer implements AutoCloseable {
             this.permits = new Semaphore(config.maxConnections());
             this.anonymous = new AddressCounts(config.anonymousPerAddress());
 
-            javax.net.ssl.SSLContext tls = Tls.context(config.tlsKeystore(), config.tlsKeystorePassword());
-            this.tls = tls;
+            this.tls = Tls.context(config.tlsKeystore(), config.tlsKeystorePassword());
             // Plain TCP even with TLS: each connection lays TLS over its socket on its own virtual
             // thread (the handshake is its first read), and keeps the TCP socket beneath, whose close
             // never waits on the client the way a TLS close does (see Outbox.cut).
@@ -152,7 +151,7 @@ public final class ChatServer implements AutoCloseable {
             opened.push(serverSocket);
             serverSocket.setReuseAddress(true);
             serverSocket.bind(new InetSocketAddress(config.bind(), config.port()), 4096);
-            this.http = new HttpPort(config.bind(), config.httpPort(), tls, config.httpLimits());
+            this.http = new HttpPort(config.bind(), config.httpPort(), this::secure, config.httpLimits());
             opened.push(http);
             http.exact("/health", request -> HttpResponse.text(200, "text/plain; charset=utf-8", "ok\n"));
             http.exact("/metrics", request ->
@@ -302,7 +301,7 @@ public final class ChatServer implements AutoCloseable {
         });
     }
 
-    /** The socket a connection talks through: {@code raw}, or TLS laid over it, server side. */
+    /** The socket a connection talks through, on either port: {@code raw}, or TLS laid over it, server side. */
     Socket secure(Socket raw) throws IOException {
         if (tls == null) return raw;
         javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory()

@@ -35,16 +35,6 @@ import loomchat.store.Endpoint;
 final class Outbox implements Endpoint {
     private static final System.Logger LOG = System.getLogger(Outbox.class.getName());
     private static final int PULL_BATCH = 64;
-    private static final java.lang.invoke.VarHandle BLOCKED_SINCE;
-
-    static {
-        try {
-            BLOCKED_SINCE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Outbox.class, "blockedSince", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /** The side that reads the connection's requests, and owes their replies. */
     interface Requests {
         /** Waits, for a bounded time, until every send and group request dispatched so far has its reply queued here. */
@@ -411,13 +401,13 @@ final class Outbox implements Endpoint {
         } finally {
             lock.unlock();
         }
-        long mark = blocked();
+        blocked();
         try {
             socket.close(); // also ends the reader, which is blocked in read()
         } catch (IOException ignored) {
             // closing a socket that is already broken
         } finally {
-            unblocked(mark);
+            unblocked();
         }
     }
 
@@ -437,19 +427,16 @@ final class Outbox implements Endpoint {
     }
 
     /**
-     * Marks a socket write or close as begun, for the stall sweep; returns the mark for
-     * {@link #unblocked}. A write and a close can overlap (a writer may finish its write while a
-     * close waits for it), and each clears only its own mark: a writer that ended must not hide
-     * a close that is stuck.
+     * Marks a socket write or close as begun, for the stall sweep. A write and a polite close
+     * never overlap, so one mark is enough: a close with a writer running cuts instead
+     * ({@link #closeSocket}), and the writer's own close comes after its last write.
      */
-    private long blocked() {
-        long mark = System.nanoTime() | 1; // never 0, which means "not blocked"
-        blockedSince = mark;
-        return mark;
+    private void blocked() {
+        blockedSince = System.nanoTime() | 1; // never 0, which means "not blocked"
     }
 
-    private void unblocked(long mark) {
-        BLOCKED_SINCE.compareAndSet(this, mark, 0L);
+    private void unblocked() {
+        blockedSince = 0;
     }
 
     /**
@@ -518,6 +505,7 @@ final class Outbox implements Endpoint {
             try {
                 markClosed();
                 writing = false;
+                writer = null; // done writing: see closeAsWriter
                 changed.signalAll();
             } finally {
                 lock.unlock();
@@ -528,17 +516,12 @@ final class Outbox implements Endpoint {
 
     /**
      * The writer, done writing, closes the socket itself, politely (a TLS close writes its
-     * {@code close_notify}). It stops being the {@link #writer} first: a close from elsewhere
-     * meanwhile (the connection's own end, a timeout, shutdown) then finds no write to cut and
-     * leaves this close to finish, which is timed, so that the sweep cuts it if the peer holds it up.
+     * {@code close_notify}). It stopped being the {@link #writer} in the same step that marked the
+     * outbox closed: a close from elsewhere meanwhile (the connection's own end, a timeout,
+     * shutdown) then finds no write to cut and leaves this close to finish, which is timed, so
+     * that the sweep cuts it if the peer holds it up.
      */
     private void closeAsWriter() {
-        lock.lock();
-        try {
-            writer = null;
-        } finally {
-            lock.unlock();
-        }
         closeSocket(null);
     }
 
@@ -582,7 +565,8 @@ final class Outbox implements Endpoint {
             writing = false;
             changed.signalAll();
             if (closing) {
-                markClosed(); // the writer closes the socket next (closeAsWriter)
+                markClosed(); // the writer closes the socket next (closeAsWriter), as a writer no more
+                writer = null;
                 return Next.CLOSE;
             }
             writer = null;
@@ -594,8 +578,7 @@ final class Outbox implements Endpoint {
 
     /**
      * Marks when a socket write starts and ends, for the stall sweep. Only {@link Burst}'s writes
-     * reach it, one per burst rather than per frame, so this costs a volatile write and a
-     * compare-and-set per system call.
+     * reach it, one per burst rather than per frame, so this costs two volatile writes per system call.
      */
     private final class StallWatch extends java.io.FilterOutputStream {
         StallWatch(OutputStream out) {
@@ -604,11 +587,11 @@ final class Outbox implements Endpoint {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            long mark = blocked();
+            blocked();
             try {
                 out.write(b, off, len);
             } finally {
-                unblocked(mark);
+                unblocked();
             }
         }
     }

@@ -171,11 +171,7 @@ final class Inbox {
             if (pushedCount > size) pushedCount = size;
             else if (!isReceipt(e)) unpushedNonReceipts--;
         }
-        if (size == 0) {
-            ring = NONE;
-            head = 0;
-            bySender = null;
-        }
+        releaseIfEmpty();
     }
 
     /** Removes the entries with seq at most {@code upTo} from the front, returning them. */
@@ -192,12 +188,16 @@ final class Inbox {
             else if (!isReceipt(dropped.getLast())) unpushedNonReceipts--;
         }
         if (upTo > ackedSeq) ackedSeq = upTo;
-        if (size == 0) {
-            ring = NONE; // let a drained inbox cost nothing
-            head = 0;
-            bySender = null;
-        }
+        releaseIfEmpty();
         return dropped;
+    }
+
+    /** Lets a drained inbox cost nothing: no ring, no per-sender counts. */
+    private void releaseIfEmpty() {
+        if (size != 0) return;
+        ring = NONE;
+        head = 0;
+        bySender = null;
     }
 
     /**
